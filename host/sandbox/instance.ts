@@ -1,0 +1,168 @@
+/**
+ * The parent side of a plugin instance: spawns its worker, queues calls into
+ * it (never re-entered), serves its host calls, and enforces the CPU and wall
+ * deadlines of every call. A limit or a trap terminates this instance's worker
+ * and fails the call with a PluginFailure naming the plugin and the limit;
+ * nothing else in the process is touched.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, PluginFailure } from '../errors.ts';
+import type { EntryPoint } from './abi.ts';
+import type { LoadedPlugin } from './loader.ts';
+import type { ParentMessage, WorkerInit, WorkerMessage } from './protocol.ts';
+
+/** Serves one host call: op + request bytes in, reply bytes out. Must not throw. */
+export type HostCallHandler = (op: number, payload: Uint8Array) => Promise<Uint8Array>;
+
+export interface InvokeResult {
+  rc: number;
+  output: Uint8Array;
+}
+
+const WORKER_URL = new URL('./worker.ts', import.meta.url);
+/** How often the parent samples the worker thread's CPU time. */
+const CPU_POLL_MS = 20;
+
+interface Pending {
+  id: number;
+  entry: EntryPoint | 'start';
+  resolve: (r: InvokeResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class PluginInstance {
+  readonly plugin: LoadedPlugin;
+  readonly name: string;
+  readonly #worker: Worker;
+  readonly #handler: HostCallHandler;
+  #queue: Promise<unknown> = Promise.resolve();
+  #pending: Pending | null = null;
+  #nextId = 0;
+  #dead: string | null = null;
+
+  private constructor(plugin: LoadedPlugin, handler: HostCallHandler) {
+    this.plugin = plugin;
+    this.name = plugin.manifest.name;
+    this.#handler = handler;
+    const init: WorkerInit = { module: plugin.module, plugin: this.name, limits: plugin.limits };
+    this.#worker = new Worker(WORKER_URL, {
+      workerData: init,
+      // The guest cannot reach JS, but the shim's own heap is bounded too.
+      resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      env: {},
+      stdout: true,
+      stderr: true,
+    });
+    this.#worker.on('message', (m: WorkerMessage) => this.#onMessage(m));
+    this.#worker.on('error', (err) => this.#fail(`crashed: ${err.message}`, 'worker'));
+    this.#worker.on('exit', (code) => this.#fail(`worker exited (code ${code})`, 'worker'));
+  }
+
+  /** Spawns the worker and runs the module's start function under the call deadlines. */
+  static async start(plugin: LoadedPlugin, handler: HostCallHandler): Promise<PluginInstance> {
+    const inst = new PluginInstance(plugin, handler);
+    await inst.#run('start', null);
+    return inst;
+  }
+
+  get dead(): boolean {
+    return this.#dead !== null;
+  }
+
+  /** Calls an entry point with an optional JSON input; calls are queued, one at a time. */
+  invoke(entry: EntryPoint, input?: unknown): Promise<InvokeResult> {
+    const bytes = input === undefined ? null : new TextEncoder().encode(JSON.stringify(input));
+    const run = this.#queue.then(() => this.#run(entry, bytes));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#dead) this.#dead = 'closed';
+    await this.#worker.terminate();
+  }
+
+  #run(entry: EntryPoint | 'start', input: Uint8Array | null): Promise<InvokeResult> {
+    if (this.#dead) return Promise.reject(new PluginFailure(ErrorCode.Plugin, `${this.name}: instance is no longer running (${this.#dead})`, { plugin: this.name }));
+    return new Promise<InvokeResult>((resolve, reject) => {
+      const id = ++this.#nextId;
+      const { cpuMs, wallMs } = this.plugin.limits;
+      let cpuTimer: NodeJS.Timeout | undefined;
+      let base: NodeJS.CpuUsage | undefined;
+      const wallTimer = setTimeout(() => this.#kill(`wall-clock limit of ${wallMs} ms exceeded in ${entry}`, 'wall_ms'), wallMs);
+      const stop = (): void => {
+        clearTimeout(wallTimer);
+        clearInterval(cpuTimer);
+      };
+      this.#pending = {
+        id,
+        entry,
+        resolve: (r) => (stop(), resolve(r)),
+        reject: (e) => (stop(), reject(e)),
+      };
+      // CPU time is measured on the worker's thread, so time spent waiting for
+      // host I/O does not count; an infinite loop does.
+      void this.#worker.cpuUsage().then((u) => {
+        base = u;
+      }, () => undefined);
+      cpuTimer = setInterval(() => {
+        if (!base) return;
+        this.#worker.cpuUsage(base).then((d) => {
+          const usedMs = (d.user + d.system) / 1000;
+          if (usedMs > cpuMs && this.#pending?.id === id) this.#kill(`CPU limit of ${cpuMs} ms exceeded in ${entry}`, 'cpu_ms');
+        }, () => undefined);
+      }, CPU_POLL_MS);
+      if (entry !== 'start') this.#post({ t: 'invoke', id, entry, input }, input ? [input.buffer as ArrayBuffer] : []);
+    });
+  }
+
+  #post(msg: ParentMessage, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(msg, transfer);
+  }
+
+  #onMessage(m: WorkerMessage): void {
+    switch (m.t) {
+      case 'ready':
+        if (this.#pending?.entry === 'start') this.#settle((p) => p.resolve({ rc: 0, output: new Uint8Array(0) }));
+        return;
+      case 'call':
+        this.#handler(m.op, m.payload).then(
+          (payload) => {
+            if (!this.#dead) this.#post({ t: 'reply', seq: m.seq, payload }, [payload.buffer as ArrayBuffer]);
+          },
+          (err: unknown) => this.#kill(`host call failed inside the host: ${(err as Error).message}`, 'hostcall'),
+        );
+        return;
+      case 'done':
+        if (this.#pending?.id === m.id) this.#settle((p) => p.resolve({ rc: m.rc, output: m.output }));
+        return;
+      case 'trap': {
+        const what = m.limit ? `stopped: ${m.message} (limit: ${m.limit})` : `trapped: ${m.message}`;
+        this.#kill(what, m.limit ?? 'trap');
+        return;
+      }
+    }
+  }
+
+  #settle(fn: (p: Pending) => void): void {
+    const p = this.#pending;
+    this.#pending = null;
+    if (p) fn(p);
+  }
+
+  /** Terminates the worker and fails the call in flight: the instance is discarded. */
+  #kill(reason: string, limit: string): void {
+    if (this.#dead && this.#dead !== 'closed') return;
+    this.#dead = reason;
+    void this.#worker.terminate();
+    const code = limit === 'trap' || limit === 'worker' ? ErrorCode.Trap : ErrorCode.Limit;
+    const entry = this.#pending?.entry ?? 'idle';
+    this.#settle((p) => p.reject(new PluginFailure(code, `${this.name}: ${reason}`, { plugin: this.name, limit, entry })));
+  }
+
+  #fail(reason: string, limit: string): void {
+    if (this.#dead) return;
+    this.#kill(reason, limit);
+  }
+}
