@@ -1,0 +1,37 @@
+/**
+ * What host-call implementations may touch: one HostCallEnv per scan. Each
+ * implementation receives it explicitly; there is no global state.
+ */
+
+import type { Logger } from 'pino';
+import type { DataContext } from '../engine/context.ts';
+import type { Semaphore, TokenBucket } from '../net/rate-limit.ts';
+import type { Scope } from '../net/scope.ts';
+import type { Transcript } from '../workspace/transcript.ts';
+
+/** Where host calls are audited (DESIGN §6): the scan's transcript.jsonl. */
+export type TranscriptSink = Pick<Transcript, 'record'>;
+
+export interface NetSettings {
+  /** The scan-wide bucket every connect takes a token from. */
+  globalBucket: TokenBucket;
+  /** Scan-wide cap on sockets open at once. */
+  semaphore: Semaphore;
+  /** Scan-wide packets (connects) per second; per-plugin buckets never exceed it. */
+  pps: number;
+  connectTimeoutMs: number;
+  /** Probes in one net.tcp.probe batch. */
+  maxProbesPerCall: number;
+}
+
+export interface HostCallEnv {
+  scanId: string;
+  context: DataContext;
+  scope: Scope;
+  transcript: TranscriptSink;
+  logger: Logger;
+  /** performance.now() when the scan started, for clock.now's monotonic part. */
+  startedAt: number;
+  net: NetSettings;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,90 @@
+/**
+ * The records a scan prints and stores (`-o jsonl`, results/*.jsonl), derived
+ * from the standard DataContext keys. Generic over keys: no protocol here.
+ */
+
+import type { DataContext } from './engine/context.ts';
+
+export interface PortRecord {
+  type: 'port';
+  host: string;
+  port: number;
+  protocol: string;
+  state: string;
+}
+
+export interface ServiceRecord {
+  type: 'service';
+  host: string;
+  port: number;
+  service: string;
+  product: string | null;
+  version: string | null;
+  cpe: string | null;
+  confidence: number;
+  source: string;
+  plugin: string;
+  os_hint?: string;
+}
+
+export interface FindingRecord {
+  type: 'finding';
+  kind: 'vulnerability' | 'compliance';
+  host: string;
+  port: number | null;
+  id: string;
+  title: string;
+  severity: string;
+  plugin: string;
+  [extra: string]: unknown;
+}
+
+export type ResultRecord = PortRecord | ServiceRecord | FindingRecord;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+function byHostPort(a: { host: string; port: number | null }, b: { host: string; port: number | null }): number {
+  return a.host.localeCompare(b.host, 'en', { numeric: true }) || (a.port ?? 0) - (b.port ?? 0);
+}
+
+export function resultRecords(ctx: DataContext): { ports: PortRecord[]; services: ServiceRecord[]; findings: FindingRecord[] } {
+  const ports: PortRecord[] = (ctx.get('open_ports') ?? []).map((r) => ({
+    type: 'port',
+    host: String(r.host),
+    port: Number(r.port),
+    protocol: String(r.protocol),
+    state: String(r.state),
+  }));
+  // Several scanners may report the same port; keep one record per host/port/protocol.
+  const seen = new Set<string>();
+  const uniquePorts = ports.filter((p) => {
+    const k = `${p.host}|${p.port}|${p.protocol}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const services: ServiceRecord[] = (ctx.get('service_fingerprints') ?? []).map((r) => {
+    const rec: ServiceRecord = {
+      type: 'service',
+      host: String(r.host),
+      port: Number(r.port),
+      service: String(r.service),
+      product: str(r.product),
+      version: str(r.version),
+      cpe: str(r.cpe),
+      confidence: Number(r.confidence),
+      source: String(r.source),
+      plugin: String(r.plugin),
+    };
+    const os = str(r.os_hint);
+    if (os) rec.os_hint = os;
+    return rec;
+  });
+  const finding = (kind: FindingRecord['kind']) => (r: Record<string, unknown>): FindingRecord => {
+    const { host, port, id, title, severity, plugin, ...rest } = r;
+    return { type: 'finding', kind, host: String(host), port: num(port), id: String(id), title: String(title), severity: String(severity), plugin: String(plugin), ...rest };
+  };
+  const findings = [...(ctx.get('vulnerabilities') ?? []).map(finding('vulnerability')), ...(ctx.get('compliance_violations') ?? []).map(finding('compliance'))];
+  return { ports: uniquePorts.sort(byHostPort), services: services.sort(byHostPort), findings: findings.sort(byHostPort) };
+}

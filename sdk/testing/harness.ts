@@ -1,0 +1,160 @@
+/**
+ * Runs one plugin the way a scan does — same loader, same sandbox, same
+ * host-call checks — against a fake DataContext and canned network replies
+ * (or a recorded transcript), with no sockets. This is what plugin tests use.
+ *
+ * @example
+ *   const r = await runPlugin({
+ *     plugin: 'plugins/ssh-parser',
+ *     context: { banners: [{ host: '127.0.0.1', port: 22, protocol: 'tcp', data_b64: b64('SSH-2.0-OpenSSH_9.2p1\r\n') }] },
+ *   });
+ *   r.written.service_fingerprints // [{ product: 'OpenSSH', version: '9.2p1', ... }]
+ */
+
+import path from 'node:path';
+import pino from 'pino';
+import { ErrorCode, PentoraError } from '../../host/errors.ts';
+import { REPO_ROOT } from '../../host/engine/catalog.ts';
+import { DataContext } from '../../host/engine/context.ts';
+import { resolveConfig, type Dag } from '../../host/engine/dag.ts';
+import { runDag, type NodeOutcome } from '../../host/engine/scheduler.ts';
+import type { HostCallEnv } from '../../host/hostcalls/env.ts';
+import { createHostCallTable } from '../../host/hostcalls/table.ts';
+import type { LogRequest, PortState, TcpProbe, TcpProbeResult } from '../../host/hostcalls/types.ts';
+import { Semaphore, TokenBucket } from '../../host/net/rate-limit.ts';
+import { Scope } from '../../host/net/scope.ts';
+import { expandTcpRequest } from '../../host/net/tcp-probe.ts';
+import { loadPlugin, pluginFilesIn, type LoadedPlugin } from '../../host/sandbox/loader.ts';
+import type { ExecuteOutput } from '../../host/sandbox/abi.ts';
+import { LOCAL_KEYS_DIR, SHIPPED_KEYS_DIR } from '../../host/trust/default-store.ts';
+import { TrustStore } from '../../host/trust/trust-store.ts';
+import type { TranscriptInput } from '../../host/workspace/transcript.ts';
+import { cannedFromTranscript } from './replay.ts';
+
+/** A canned reply; the first one whose host/port/whenSent match a probe answers it. */
+export interface CannedTcp {
+  host?: string;
+  port: number;
+  state?: PortState;
+  data?: string | Uint8Array;
+  /** Matches the decoded payload the plugin sent (latin1). */
+  whenSent?: string | RegExp;
+}
+
+export interface RunOptions {
+  /** A plugin folder (its dist/ is used when present), relative to the repo or absolute. */
+  plugin?: string;
+  /** An already-loaded plugin instead of a folder. */
+  loaded?: LoadedPlugin;
+  /** Initial DataContext values, by key. */
+  context?: Record<string, unknown[]>;
+  config?: Record<string, unknown>;
+  tcp?: CannedTcp[];
+  /** A transcript.jsonl whose net.tcp.probe records answer probes (after `tcp`). */
+  transcript?: string;
+  /** Addresses in scope; default: every host named in context.targets, open_ports, banners and tcp. */
+  scope?: string[];
+  trust?: TrustStore;
+}
+
+export interface RunResult {
+  state: NodeOutcome['state'];
+  error: string | undefined;
+  /** What the plugin wrote, per key. */
+  written: Record<string, unknown[]>;
+  output: ExecuteOutput;
+  logs: LogRequest[];
+  probes: TcpProbe[][];
+  transcript: TranscriptInput[];
+}
+
+function hostsIn(opts: RunOptions): string[] {
+  const hosts = new Set<string>(['127.0.0.1']);
+  for (const items of Object.values(opts.context ?? {})) {
+    for (const it of items) if (it && typeof (it as { host?: unknown }).host === 'string') hosts.add((it as { host: string }).host);
+  }
+  for (const c of opts.tcp ?? []) if (c.host) hosts.add(c.host);
+  return [...hosts];
+}
+
+function matches(c: CannedTcp, p: TcpProbe): boolean {
+  if (c.port !== p.port || (c.host !== undefined && c.host !== p.host)) return false;
+  if (c.whenSent === undefined) return true;
+  const sent = p.payload_b64 ? Buffer.from(p.payload_b64, 'base64').toString('latin1') : '';
+  return typeof c.whenSent === 'string' ? sent.includes(c.whenSent) : c.whenSent.test(sent);
+}
+
+function answer(canned: CannedTcp[], p: TcpProbe): TcpProbeResult {
+  const c = canned.find((x) => matches(x, p));
+  if (!c) return { host: p.host, port: p.port, state: 'closed', rtt_ms: 0, reason: 'ECONNREFUSED' };
+  const state = c.state ?? 'open';
+  const res: TcpProbeResult = { host: p.host, port: p.port, state, rtt_ms: 1 };
+  const max = p.read?.max_bytes ?? 0;
+  if (state === 'open' && c.data !== undefined && max > 0) {
+    const bytes = typeof c.data === 'string' ? Buffer.from(c.data, 'latin1') : Buffer.from(c.data);
+    res.data_b64 = bytes.subarray(0, max).toString('base64');
+    res.reason = bytes.length > max ? 'max_bytes' : 'eof';
+  }
+  return res;
+}
+
+export async function runPlugin(opts: RunOptions): Promise<RunResult> {
+  const trust = opts.trust ?? TrustStore.fromDirs([SHIPPED_KEYS_DIR, path.join(LOCAL_KEYS_DIR, 'trusted')]);
+  let plugin = opts.loaded;
+  if (!plugin) {
+    if (!opts.plugin) throw new PentoraError(ErrorCode.Usage, 'runPlugin: give plugin (a folder) or loaded');
+    const dir = path.resolve(REPO_ROOT, opts.plugin);
+    plugin = await loadPlugin(pluginFilesIn(path.basename(dir) === 'dist' ? dir : path.join(dir, 'dist')), { trust });
+  }
+  const m = plugin.manifest;
+  const [config, problems] = resolveConfig('plugin', m, opts.config ?? {});
+  if (problems.length > 0) throw new PentoraError(ErrorCode.Dag, problems.join('; '));
+
+  const context = new DataContext();
+  const seed = { module: 'test', instance: 'seed' };
+  for (const [key, items] of Object.entries(opts.context ?? {})) context.write(seed, key, items);
+  const logs: LogRequest[] = [];
+  const probes: TcpProbe[][] = [];
+  const records: TranscriptInput[] = [];
+  const canned = [...(opts.tcp ?? []), ...(opts.transcript ? await cannedFromTranscript(opts.transcript) : [])];
+  const env: HostCallEnv = {
+    scanId: 'test',
+    context,
+    scope: new Scope((opts.scope ?? hostsIn(opts)).map((host) => ({ host }))),
+    transcript: { record: (r) => (records.push(r), { ...r, ts: '', seq: records.length }) } as HostCallEnv['transcript'],
+    logger: pino({ level: 'silent' }),
+    startedAt: performance.now(),
+    net: { globalBucket: new TokenBucket(1e6, 1e6), semaphore: new Semaphore(1024), pps: 1e6, connectTimeoutMs: 1000, maxProbesPerCall: 65_536 },
+  };
+  const dag: Dag = { name: 'test', nodes: [{ id: 'plugin', module: m.name, dependsOn: [], config, manifest: m }] };
+  const output: ExecuteOutput = {};
+  const [outcome] = await runDag({
+    dag,
+    plugins: () => plugin,
+    env,
+    workers: 1,
+    onArtifact: (_node, name, bytes) => (output.artifacts ??= []).push({ name, text: Buffer.from(bytes).toString('utf8') }),
+    hostCalls: (e) => {
+      const real = createHostCallTable(e);
+      return {
+        ...real,
+        log: async (caller, req) => (logs.push(req), real.log(caller, req)),
+        // Same grant and scope checks as the real call, then canned replies instead of sockets.
+        'net.tcp.probe': async (caller, req) => {
+          if (!caller.manifest.capabilities.net?.tcp) throw new PentoraError(ErrorCode.Capability, `${caller.plugin} has no net.tcp grant`);
+          const batch = expandTcpRequest(req, e.net.maxProbesPerCall).map((p) => (p.read || !req.read ? p : { ...p, read: req.read }));
+          for (const p of batch) if (!e.scope.has(p.host)) throw new PentoraError(ErrorCode.Scope, `${caller.plugin}: ${p.host} is outside the scan scope`);
+          probes.push(batch);
+          return { results: batch.map((p) => answer(canned, p)) };
+        },
+      };
+    },
+  });
+  if (outcome!.summary) output.summary = outcome!.summary;
+  const written: Record<string, unknown[]> = {};
+  for (const key of m.provides) {
+    const items = context.writtenBy({ module: m.name, instance: 'plugin' }, key);
+    if (items) written[key] = items;
+  }
+  return { state: outcome!.state, error: outcome!.error, written, output, logs, probes, transcript: records };
+}
