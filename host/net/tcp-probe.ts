@@ -1,0 +1,371 @@
+/**
+ * The socket engine behind `net.tcp.probe`: connect, optionally send a
+ * payload, read a bounded reply, close. It knows no protocol; the plugin
+ * decides what to send and what the bytes mean.
+ *
+ * Order of checks for a batch: request shape (expandTcpRequest), then the
+ * scope of every probe, all before the first connect, so a batch with one
+ * out-of-scope target sends nothing at all. Then each connect waits for a
+ * concurrency permit and a token from every bucket.
+ *
+ * @example
+ * const probes = expandTcpRequest({ targets: ['192.0.2.7'], ports: [22, 80], read: { max_bytes: 256, timeout_ms: 2000 } }, 10_000);
+ * const results = await runTcpProbes(probes, { connectTimeoutMs: 1500, buckets: [pluginPps, globalPps],
+ *   semaphore, scope, plugin: 'acme/banner', onRecord: (r) => transcript.write(r) });
+ */
+
+import { connect, type Socket } from 'node:net';
+import { ErrorCode, PentoraError } from '../errors.ts';
+import type { PortState, ReadSpec, TcpProbe, TcpProbeRequest, TcpProbeResult } from '../hostcalls/types.ts';
+import type { Semaphore, TokenBucket } from './rate-limit.ts';
+import type { Scope } from './scope.ts';
+import { canonicalIp } from './targets.ts';
+
+/** Hard caps applied whatever a plugin asks for. */
+export const MAX_READ_BYTES = 1 << 20;
+export const MAX_TIMEOUT_MS = 30_000;
+
+/** One audit-transcript entry per probe (DESIGN §6). */
+export interface TcpProbeRecord {
+  /** `host:port` with the host as the plugin named it (IP literals canonical, `[v6]:port`). */
+  target: string;
+  /** The address actually dialled, after scope checks and resolution. */
+  address: string;
+  sent_b64?: string;
+  recv_b64?: string;
+  state: PortState;
+  reason?: string;
+  rtt_ms: number;
+}
+
+export interface TcpProbeOptions {
+  connectTimeoutMs: number;
+  /** Applied to probes without their own `read`. */
+  defaultRead?: ReadSpec;
+  /**
+   * Every connect takes one token from each bucket, in this order. Put the
+   * narrowest (per-plugin) first: a token taken from the shared bucket while
+   * waiting on a slow plugin bucket would be wasted for everyone else.
+   */
+  buckets: readonly TokenBucket[];
+  semaphore: Semaphore;
+  scope: Scope;
+  plugin: string;
+  onRecord?: (rec: TcpProbeRecord) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a batch; results are in probe order. Throws a Scope error before any
+ * connect if a probe is out of scope; rejects with signal.reason on abort,
+ * after every socket it opened is closed.
+ */
+export async function runTcpProbes(probes: readonly TcpProbe[], opts: TcpProbeOptions): Promise<TcpProbeResult[]> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  const addresses = await scopeCheck(probes, opts.scope, opts.plugin);
+  const connectTimeoutMs = clampTimeout(opts.connectTimeoutMs);
+
+  const results: TcpProbeResult[] = new Array(probes.length);
+  const sockets = new Set<Socket>();
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  const onAbort = () => {
+    for (const s of sockets) s.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (let i = 0; i < probes.length && !failure && !signal?.aborted; i++) {
+      const probe = probes[i] as TcpProbe;
+      const address = addresses[i] as string;
+      // Acquired one at a time: a batch holds at most one place in each queue,
+      // so batches from different plugins interleave fairly.
+      let release: (() => void) | null = null;
+      try {
+        release = await opts.semaphore.acquire(signal);
+        for (const bucket of opts.buckets) await bucket.take(1, signal);
+        signal?.throwIfAborted();
+      } catch (error) {
+        release?.();
+        failure = { error };
+        break;
+      }
+      const done = release;
+      const read = effectiveRead(probe.read ?? opts.defaultRead);
+      const task = probeOne(address, probe, read, connectTimeoutMs, sockets).then((out) => {
+        results[i] = out.result;
+        try {
+          opts.onRecord?.(out.record);
+        } catch (error) {
+          failure ??= { error };
+        }
+      });
+      const tracked: Promise<void> = task.finally(() => {
+        done();
+        running.delete(tracked);
+      });
+      running.add(tracked);
+    }
+    await Promise.all(running);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted) throw signal.reason;
+  if (failure) throw failure.error;
+  return results;
+}
+
+/**
+ * Flattens a request into probes (targets x ports first, then explicit
+ * probes), validating every field a guest could have got wrong. Refuses
+ * batches above maxProbes with a Limit error before allocating them.
+ */
+export function expandTcpRequest(req: TcpProbeRequest, maxProbes: number): TcpProbe[] {
+  const r: unknown = req;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw badRequest('the request must be an object');
+  const targets = req.targets === undefined ? [] : checkArray(req.targets, 'targets');
+  const ports = req.ports === undefined ? [] : checkArray(req.ports, 'ports');
+  const explicit = req.probes === undefined ? [] : checkArray(req.probes, 'probes');
+  if ((targets.length === 0) !== (ports.length === 0)) throw badRequest('targets and ports must be given together');
+  if (req.connect_timeout_ms !== undefined) checkMs(req.connect_timeout_ms, 'connect_timeout_ms');
+  const count = targets.length * ports.length + explicit.length;
+  if (count === 0) throw badRequest('no probes: give targets and ports, or probes');
+  if (count > maxProbes) {
+    throw new PentoraError(ErrorCode.Limit, `net.tcp.probe: ${count} probes in one call, more than the limit of ${maxProbes}`, {
+      count,
+      limit: maxProbes,
+    });
+  }
+  const hosts = targets.map((t, i) => checkHost(t, `targets[${i}]`));
+  const portNumbers = ports.map((p, i) => checkPort(p, `ports[${i}]`));
+  const payload = req.payload_b64 === undefined ? undefined : checkBase64(req.payload_b64, 'payload_b64');
+  const read = req.read === undefined ? undefined : checkRead(req.read, 'read');
+
+  const out: TcpProbe[] = [];
+  for (const host of hosts) {
+    for (const port of portNumbers) out.push(withOptional({ host, port }, payload, read));
+  }
+  explicit.forEach((p: unknown, i) => {
+    const where = `probes[${i}]`;
+    if (typeof p !== 'object' || p === null) throw badRequest(`${where} must be an object`);
+    const probe = p as Partial<Record<keyof TcpProbe, unknown>>;
+    const host = checkHost(probe.host, `${where}.host`);
+    const port = checkPort(probe.port, `${where}.port`);
+    const pPayload = probe.payload_b64 === undefined ? undefined : checkBase64(probe.payload_b64, `${where}.payload_b64`);
+    const pRead = probe.read === undefined ? undefined : checkRead(probe.read, `${where}.read`);
+    out.push(withOptional({ host, port }, pPayload, pRead));
+  });
+  return out;
+}
+
+/** Whether a connected socket is connected to itself (TCP simultaneous open on loopback, RFC 793 §3.4). */
+export function isSelfConnect(s: Pick<Socket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): boolean {
+  return s.localPort !== undefined && s.localPort === s.remotePort && s.localAddress === s.remoteAddress;
+}
+
+/** The read actually performed for a requested spec: caps applied; null when nothing is to be read. */
+export function effectiveRead(read: ReadSpec | undefined): ReadSpec | null {
+  if (!read) return null;
+  const maxBytes = Math.min(MAX_READ_BYTES, Math.max(0, Math.floor(read.max_bytes) || 0));
+  if (maxBytes === 0) return null;
+  return { max_bytes: maxBytes, timeout_ms: clampTimeout(read.timeout_ms) };
+}
+
+// ---------------------------------------------------------------------------
+
+interface ProbeOutcome {
+  result: TcpProbeResult;
+  record: TcpProbeRecord;
+}
+
+/**
+ * One connection. Settles on the socket's 'close' event, so when the batch
+ * resolves every handle is gone. No timer is created unless a read is
+ * requested: the connect timeout is the socket's own idle timeout.
+ */
+function probeOne(
+  address: string,
+  probe: TcpProbe,
+  read: ReadSpec | null,
+  connectTimeoutMs: number,
+  sockets: Set<Socket>,
+): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let rtt: number | null = null;
+    let state: PortState = 'filtered';
+    let reason: string | undefined;
+    let sent: Buffer | undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let readTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const socket = connect({ host: address, port: probe.port, noDelay: true, keepAlive: false, timeout: connectTimeoutMs });
+    sockets.add(socket);
+
+    /** Ends the probe with `why` unless it already has a reason. */
+    const finish = (why?: string) => {
+      if (why !== undefined) reason ??= why;
+      if (socket.destroyed) return;
+      // After a connect, close with RST (SO_LINGER 0): no TIME_WAIT entry per probe,
+      // which is what runs a scanner out of ephemeral ports on big sweeps.
+      if (rtt !== null && !socket.connecting) socket.resetAndDestroy();
+      else socket.destroy();
+    };
+
+    // Before connect: the connect timeout (state stays filtered). After connect it is
+    // only left armed for a payload-only write, so a peer that never reads cannot stall us.
+    socket.on('timeout', () => finish('timeout'));
+    socket.on('connect', () => {
+      rtt = performance.now() - started;
+      if (read || !probe.payload_b64) socket.setTimeout(0);
+      if (isSelfConnect(socket)) {
+        state = 'closed';
+        return finish('self-connect');
+      }
+      state = 'open';
+      const payload = probe.payload_b64 ? Buffer.from(probe.payload_b64, 'base64') : undefined;
+      if (!read) {
+        if (!payload) return finish();
+        sent = payload;
+        // Nothing to read: send, then close gracefully (FIN): an RST would make the
+        // kernel drop bytes still queued for the peer.
+        socket.write(payload, () => socket.destroy());
+        return;
+      }
+      readTimer = setTimeout(() => finish('timeout'), read.timeout_ms);
+      socket.on('data', (chunk: Buffer) => {
+        const room = read.max_bytes - received;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        received += Math.min(chunk.length, room);
+        if (received >= read.max_bytes) finish('max_bytes');
+      });
+      socket.on('end', () => finish('eof'));
+      if (payload) {
+        sent = payload;
+        socket.write(payload);
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'error';
+      if (rtt === null) {
+        state = CLOSED_ERRNOS.has(code) ? 'closed' : 'filtered';
+        finish(code);
+      } else {
+        finish(code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : code);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(readTimer);
+      sockets.delete(socket);
+      const rttMs = round3(rtt ?? performance.now() - started);
+      const data = received > 0 ? Buffer.concat(chunks, received).toString('base64') : undefined;
+      const result: TcpProbeResult = { host: probe.host, port: probe.port, state, rtt_ms: rttMs };
+      if (data !== undefined) result.data_b64 = data;
+      if (reason !== undefined) result.reason = reason;
+      const record: TcpProbeRecord = { target: targetLabel(probe), address, state, rtt_ms: rttMs };
+      if (sent) record.sent_b64 = sent.toString('base64');
+      if (data !== undefined) record.recv_b64 = data;
+      if (reason !== undefined) record.reason = reason;
+      resolve({ result, record });
+    });
+  });
+}
+
+/**
+ * Refused or reset before the handshake finished: something answered, so the
+ * port is closed. Everything else (timeouts, unreachables, local firewall
+ * EPERM/EACCES) means no answer: filtered, with the errno kept in `reason`.
+ */
+const CLOSED_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET']);
+
+/** Checks every probe against the scope, resolving each distinct name once, before anything is dialled. */
+async function scopeCheck(probes: readonly TcpProbe[], scope: Scope, plugin: string): Promise<string[]> {
+  const byHost = new Map<string, Promise<string[]>>();
+  const lookups = probes.map((p) => {
+    const host = unbracket(p.host);
+    let pending = byHost.get(host);
+    if (!pending) {
+      pending = scope.resolve(host, plugin);
+      pending.catch(() => {}); // reported through Promise.all below; avoid an unhandled duplicate
+      byHost.set(host, pending);
+    }
+    return pending;
+  });
+  // The first in-scope address is dialled: IPv4 first, as resolve() sorts them.
+  return (await Promise.all(lookups)).map((addrs) => addrs[0] as string);
+}
+
+function clampTimeout(ms: number): number {
+  // 0 would mean "no timeout" to node's socket.setTimeout, i.e. wait forever:
+  // take it as "as short as possible" instead. NaN/Infinity get the cap.
+  if (!Number.isFinite(ms)) return MAX_TIMEOUT_MS;
+  return Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.ceil(ms)));
+}
+
+function targetLabel(probe: TcpProbe): string {
+  const host = unbracket(probe.host);
+  const label = canonicalIp(host) ?? host; // one spelling per address in the transcript
+  return label.includes(':') ? `[${label}]:${probe.port}` : `${label}:${probe.port}`;
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function withOptional(probe: TcpProbe, payload: string | undefined, read: ReadSpec | undefined): TcpProbe {
+  if (payload !== undefined) probe.payload_b64 = payload;
+  if (read !== undefined) probe.read = read;
+  return probe;
+}
+
+function badRequest(problem: string): PentoraError {
+  return new PentoraError(ErrorCode.HostCall, `net.tcp.probe: ${problem}`);
+}
+
+function checkArray(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) throw badRequest(`${where} must be an array`);
+  return v;
+}
+
+function checkHost(v: unknown, where: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 255 || /[\s\0]/.test(v)) {
+    throw badRequest(`${where} must be a host name or IP address string`);
+  }
+  return v;
+}
+
+function checkPort(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    throw badRequest(`${where} must be an integer port in 1..65535, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function checkMs(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`${where} must be a non-negative number of ms`);
+  return v;
+}
+
+function checkRead(v: unknown, where: string): ReadSpec {
+  if (typeof v !== 'object' || v === null) throw badRequest(`${where} must be an object`);
+  const r = v as Partial<Record<keyof ReadSpec, unknown>>;
+  if (typeof r.max_bytes !== 'number' || !Number.isInteger(r.max_bytes) || r.max_bytes < 0) {
+    throw badRequest(`${where}.max_bytes must be a non-negative integer`);
+  }
+  // Values above the caps are accepted and clamped at run time, as documented.
+  return { max_bytes: r.max_bytes, timeout_ms: checkMs(r.timeout_ms, `${where}.timeout_ms`) };
+}
+
+function checkBase64(v: unknown, where: string): string {
+  if (typeof v !== 'string' || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
+    throw badRequest(`${where} must be standard padded base64`);
+  }
+  // A payload bigger than a read cap is refused: the guest would only be flooding a peer.
+  if ((v.length / 4) * 3 > MAX_READ_BYTES + 2) throw badRequest(`${where} is larger than ${MAX_READ_BYTES} bytes`);
+  return v;
+}
