@@ -29,16 +29,14 @@ function render(result: ScanResult, format: string): string {
     return JSON.stringify({ scan: { id, dir, state, artifacts }, nodes, ports, services, findings }, null, 2) + '\n';
   }
   const out: string[] = [];
-  const svc = new Map(result.services.map((s) => [`${s.host}|${s.port}`, s]));
-  out.push(
-    table(
-      ['HOST', 'PORT', 'STATE', 'SERVICE', 'PRODUCT', 'VERSION', 'CONF', 'CPE'],
-      result.ports.map((p) => {
-        const s = svc.get(`${p.host}|${p.port}`);
-        return [p.host, `${p.port}/${p.protocol}`, p.state, s?.service, s?.product, s?.version, s?.confidence, s?.cpe];
-      }),
-    ),
-  );
+  // One row per service; a port with several (web server + language) gets several rows.
+  const rows: Array<Array<string | number | null | undefined>> = [];
+  for (const p of result.ports) {
+    const services = result.services.filter((s) => s.host === p.host && s.port === p.port);
+    if (services.length === 0) rows.push([p.host, `${p.port}/${p.protocol}`, p.state]);
+    services.forEach((s, i) => rows.push([i === 0 ? p.host : '', i === 0 ? `${p.port}/${p.protocol}` : '', i === 0 ? p.state : '', s.service, s.product, s.version, s.confidence, s.cpe]));
+  }
+  out.push(table(['HOST', 'PORT', 'STATE', 'SERVICE', 'PRODUCT', 'VERSION', 'CONF', 'CPE'], rows));
   if (result.findings.length > 0) {
     out.push('\n' + table(['HOST', 'PORT', 'SEVERITY', 'ID', 'TITLE'], result.findings.map((f) => [f.host, f.port, f.severity, f.id, f.title])));
   }

@@ -123,7 +123,7 @@ describe('planner', () => {
     expect(dropped).toEqual([]);
     const byId = Object.fromEntries(spec.nodes.map((n) => [n.instance_id, n]));
     expect(byId.parser!.depends_on).toEqual(['grabber']);
-    expect(byId.reporter!.depends_on.sort()).toEqual(['parser', 'scanner']);
+    expect([...byId.reporter!.depends_on!].sort()).toEqual(['parser', 'scanner']);
     expect(byId.scanner!.config).toEqual({ ports: '22', token: 't' });
     expect(byId.grabber!.config).toEqual({});
     const dag = validateDag(spec, lookup);
