@@ -17,6 +17,7 @@ import { runDag, type NodeOutcome } from './engine/scheduler.ts';
 import type { HostCallEnv } from './hostcalls/env.ts';
 import type { Logger } from './log.ts';
 import { Semaphore, TokenBucket } from './net/rate-limit.ts';
+import { checkPortSpec } from './net/ports.ts';
 import { Scope } from './net/scope.ts';
 import { parseTargets, readTargetFile, type Resolver, type Target } from './net/targets.ts';
 import { resultRecords, type FindingRecord, type PortRecord, type ServiceRecord } from './report.ts';
@@ -63,6 +64,7 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
   const specs = [...opts.targets];
   for (const f of opts.targetFiles ?? []) specs.push(...(await readTargetFile(f, { maxHosts: opts.config.scan.max_hosts })));
   if (specs.length === 0) throw new PentoraError(ErrorCode.Usage, 'no targets: give --targets SPEC or -iL FILE');
+  if (opts.ports !== undefined) checkPortSpec(opts.ports);
   const targets = await parseTargets(specs, {
     exclude: opts.exclude ?? [],
     maxHosts: opts.config.scan.max_hosts,
