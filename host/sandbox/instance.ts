@@ -62,7 +62,14 @@ export class PluginInstance {
   /** Spawns the worker and runs the module's start function under the call deadlines. */
   static async start(plugin: LoadedPlugin, handler: HostCallHandler): Promise<PluginInstance> {
     const inst = new PluginInstance(plugin, handler);
-    await inst.#run('start', null);
+    try {
+      await inst.#run('start', null);
+    } catch (err) {
+      // The caller never gets the instance, so it cannot close it: wait for
+      // the worker to be gone before reporting, or its thread outlives the failure.
+      await inst.close();
+      throw err;
+    }
     return inst;
   }
 
@@ -102,12 +109,19 @@ export class PluginInstance {
         reject: (e) => (stop(), reject(e)),
       };
       // CPU time is measured on the worker's thread, so time spent waiting for
-      // host I/O does not count; an infinite loop does.
-      void this.#worker.cpuUsage().then((u) => {
-        base = u;
-      }, () => undefined);
+      // host I/O does not count; an infinite loop does. cpuUsage() rejects
+      // until the thread is running (always so for 'start', which begins as
+      // the Worker is constructed), so the baseline is retried on each poll
+      // until it is known: otherwise a start function that never returns
+      // would only ever meet the wall-clock limit.
+      const sampleBase = (): void => {
+        void this.#worker.cpuUsage().then((u) => {
+          base ??= u;
+        }, () => undefined);
+      };
+      sampleBase();
       cpuTimer = setInterval(() => {
-        if (!base) return;
+        if (!base) return sampleBase();
         this.#worker.cpuUsage(base).then((d) => {
           const usedMs = (d.user + d.system) / 1000;
           if (usedMs > cpuMs && this.#pending?.id === id) this.#kill(`CPU limit of ${cpuMs} ms exceeded in ${entry}`, 'cpu_ms');
