@@ -15,6 +15,8 @@ import type { ParentMessage, WorkerInit, WorkerMessage } from './protocol.ts';
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const PAGE = 65536;
+/** A trap with memory this full is reported as the memory cap, not a plain trap. */
+const MEMORY_BLAME_FRACTION = 0.75;
 
 /** Thrown from an import to unwind the guest when it breaks a limit. */
 class LimitTrap extends Error {
@@ -117,9 +119,15 @@ async function invoke(entry: EntryPoint, input: Uint8Array | null): Promise<numb
 function classify(err: unknown): { message: string; limit?: string } {
   if (err instanceof LimitTrap) return { message: err.message, limit: err.limit };
   const message = err instanceof Error ? err.message : String(err);
-  // A guest that hit its memory maximum fails its next grow and traps or aborts.
-  if (memory.buffer.byteLength >= init.limits.memoryPages * PAGE) {
-    return { message: `memory limit of ${init.limits.memoryPages} pages (${(init.limits.memoryPages * PAGE) >> 20} MiB) reached: ${message}`, limit: 'memory_pages' };
+  // A guest whose memory.grow fails (max = cap) traps or aborts; it may still
+  // have free pages left if its last request was larger than what remained.
+  // Near the cap, a trap is attributed to the cap, and the message says how full it was.
+  const pages = memory.buffer.byteLength / PAGE;
+  if (pages >= init.limits.memoryPages * MEMORY_BLAME_FRACTION) {
+    return {
+      message: `memory limit of ${init.limits.memoryPages} pages (${(init.limits.memoryPages * PAGE) >> 20} MiB) reached (${pages} pages in use): ${message}`,
+      limit: 'memory_pages',
+    };
   }
   if (err instanceof RangeError && /call stack/i.test(message)) return { message: `stack overflow: ${message}`, limit: 'stack' };
   return { message };
