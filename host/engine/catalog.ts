@@ -71,8 +71,6 @@ export interface CatalogOptions {
   ceilings?: EffectiveLimits;
   roots?: Array<{ path: string; source: PluginSource }>;
   disabled?: string[];
-  /** Compile the wasm too (scans need it; `plugin list` does as well, to report verified honestly). */
-  compile?: boolean;
 }
 
 export class Catalog {
@@ -121,9 +119,7 @@ export class Catalog {
         const { manifest } = verifyManifest(files, opts.trust);
         entry.name = manifest.name;
         entry.version = manifest.version;
-        if (opts.compile !== false) {
-          entry.loaded = await loadPlugin(files, { trust: opts.trust, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
-        }
+        entry.loaded = await loadPlugin(files, { trust: opts.trust, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
         entry.verified = true;
       } catch (err) {
         entry.error = describeError(err);
