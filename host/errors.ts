@@ -20,6 +20,8 @@ export const ErrorCode = {
   WasmMemory: 'PENTORA_E_WASM_MEMORY',
   WasmInvalid: 'PENTORA_E_WASM_INVALID',
   Capability: 'PENTORA_E_CAPABILITY',
+  /** The host cannot open raw sockets (no CAP_NET_RAW, or the raw-socket addon is not built): fall back to connect scanning. */
+  RawUnavailable: 'PENTORA_E_RAW_UNAVAILABLE',
   Scope: 'PENTORA_E_SCOPE',
   ContextKey: 'PENTORA_E_CONTEXT_KEY',
   Schema: 'PENTORA_E_SCHEMA',
@@ -28,7 +30,19 @@ export const ErrorCode = {
   Plugin: 'PENTORA_E_PLUGIN',
   HostCall: 'PENTORA_E_HOSTCALL',
   Workspace: 'PENTORA_E_WORKSPACE',
+  /** An air-gapped bundle's structure or index is wrong (tar headers, paths, caps, hashes). */
+  Bundle: 'PENTORA_E_BUNDLE',
+  /** A download failed: network error, HTTP status, timeout, size cap, refused redirect or scheme. */
+  Fetch: 'PENTORA_E_FETCH',
+  /** Refused by policy: revoked key or artifact, a downgrade below the lockfile, a capability above the tier's ceiling, an unapproved capability. */
+  Policy: 'PENTORA_E_POLICY',
   NotFound: 'PENTORA_E_NOT_FOUND',
+  /** Registry metadata or a target refused: shape, size cap, path, delegation, digest of a metadata file. */
+  Registry: 'PENTORA_E_REGISTRY',
+  /** A registry role (or the pinned root) is past its `expires`: a possible freeze attack. */
+  Expired: 'PENTORA_E_EXPIRED',
+  /** Registry metadata older than what was already trusted: a possible rollback attack. */
+  Rollback: 'PENTORA_E_ROLLBACK',
   Internal: 'PENTORA_E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -91,8 +105,14 @@ export function exitCodeFor(err: unknown): ExitCode {
     case ErrorCode.WasmImport:
     case ErrorCode.WasmMemory:
     case ErrorCode.WasmInvalid:
+    case ErrorCode.Policy:
+    case ErrorCode.Bundle:
+    case ErrorCode.Registry:
+    case ErrorCode.Expired:
+    case ErrorCode.Rollback:
       return ExitCode.Verification;
     case ErrorCode.Workspace:
+    case ErrorCode.Fetch:
       return ExitCode.Failed;
     default:
       return ExitCode.Internal;

@@ -10,7 +10,12 @@ export type { ErrorCode as ErrorCodeType } from './errors.ts';
 export { prepareScan, runScan } from './scan.ts';
 export type { PreparedScan, ScanOptions, ScanResult } from './scan.ts';
 export { resultRecords } from './report.ts';
-export type { FindingRecord, PortRecord, ResultRecord, ServiceRecord } from './report.ts';
+export type { FindingRecord, HostRecord, PortRecord, ResultRecord, ServiceRecord } from './report.ts';
+export { SCAN_TYPES, defaultScanTypes, parseScanTypes, scanTypeOf } from './engine/scan-types.ts';
+export type { DiscoveryMode, ScanType } from './engine/scan-types.ts';
+export { ProbeMeter } from './net/meter.ts';
+export type { MeterSnapshot } from './net/meter.ts';
+export { discoveredHosts, DISCOVERED_TARGETS } from './workspace/discovered.ts';
 
 // Configuration, logging, workspace
 export { loadConfig, defaultConfig } from './config/config.ts';
@@ -26,15 +31,24 @@ export { parseTargets, readTargetFile } from './net/targets.ts';
 export type { Target } from './net/targets.ts';
 export { Scope } from './net/scope.ts';
 export { checkPortSpec } from './net/ports.ts';
+export { TokenBucket, Semaphore } from './net/rate-limit.ts';
+export { synScan } from './net/raw/syn.ts';
+export type { SynScanOptions, SynScanOutcome } from './net/raw/syn.ts';
+export { icmpEcho } from './net/raw/icmp.ts';
+export type { IcmpEchoOptions, IcmpEchoOutcome } from './net/raw/icmp.ts';
+export { udpProbe } from './net/raw/udp.ts';
+export type { UdpProbeOptions, UdpProbeOutcome } from './net/raw/udp.ts';
+export { rawCapability } from './net/raw/capability.ts';
+export type { RawCapability } from './net/raw/capability.ts';
 
 // Plugins: verification, catalog, DAGs
-export { loadPlugin, verifyManifest, pluginFilesIn } from './sandbox/loader.ts';
-export type { LoadedPlugin, PluginFiles } from './sandbox/loader.ts';
+export { loadPlugin, loadPluginFromBytes, verifyManifest, pluginFilesIn } from './sandbox/loader.ts';
+export type { ArtifactInfo, LoadedPlugin, PluginBytes, PluginFiles } from './sandbox/loader.ts';
 export { parseManifest } from './sandbox/manifest.ts';
 export type { Manifest, Capabilities, Limits } from './sandbox/manifest.ts';
 export { ABI_VERSION, OpCode } from './sandbox/abi.ts';
 export { Catalog } from './engine/catalog.ts';
-export type { CatalogEntry } from './engine/catalog.ts';
+export type { CatalogEntry, InstalledCandidate } from './engine/catalog.ts';
 export { parseDagYaml, validateDag } from './engine/dag.ts';
 export type { Dag, DagSpec } from './engine/dag.ts';
 export { planDag } from './engine/planner.ts';

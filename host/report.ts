@@ -39,7 +39,18 @@ export interface FindingRecord {
   [extra: string]: unknown;
 }
 
-export type ResultRecord = PortRecord | ServiceRecord | FindingRecord;
+/** A host discovery found up (merged over the discovery methods that saw it). */
+export interface HostRecord {
+  type: 'host';
+  host: string;
+  state: 'up';
+  /** How it was found: icmp-echo, tcp-syn, tcp-connect, ... */
+  methods: string[];
+  /** The fastest answer, when one was timed. */
+  rtt_ms?: number;
+}
+
+export type ResultRecord = HostRecord | PortRecord | ServiceRecord | FindingRecord;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -48,7 +59,23 @@ function byHostPort(a: { host: string; port: number | null }, b: { host: string;
   return a.host.localeCompare(b.host, 'en', { numeric: true }) || (a.port ?? 0) - (b.port ?? 0);
 }
 
-export function resultRecords(ctx: DataContext): { ports: PortRecord[]; services: ServiceRecord[]; findings: FindingRecord[] } {
+/** The hosts `discovered_hosts` says are up: a host is up when any method saw it. */
+export function hostRecords(ctx: DataContext): HostRecord[] {
+  const up = new Map<string, HostRecord>();
+  for (const r of ctx.get('discovered_hosts') ?? []) {
+    if (r.alive !== true) continue;
+    const host = String(r.host);
+    const rec = up.get(host) ?? { type: 'host', host, state: 'up', methods: [] };
+    const method = str(r.method);
+    if (method && !rec.methods.includes(method)) rec.methods.push(method);
+    const rtt = num(r.rtt_ms);
+    if (rtt !== null && (rec.rtt_ms === undefined || rtt < rec.rtt_ms)) rec.rtt_ms = rtt;
+    up.set(host, rec);
+  }
+  return [...up.values()].sort((a, b) => byHostPort({ host: a.host, port: 0 }, { host: b.host, port: 0 }));
+}
+
+export function resultRecords(ctx: DataContext): { hosts: HostRecord[]; ports: PortRecord[]; services: ServiceRecord[]; findings: FindingRecord[] } {
   const ports: PortRecord[] = (ctx.get('open_ports') ?? []).map((r) => ({
     type: 'port',
     host: String(r.host),
@@ -86,5 +113,5 @@ export function resultRecords(ctx: DataContext): { ports: PortRecord[]; services
     return { type: 'finding', kind, host: String(host), port: num(port), id: String(id), title: String(title), severity: String(severity), plugin: String(plugin), ...rest };
   };
   const findings = [...(ctx.get('vulnerabilities') ?? []).map(finding('vulnerability')), ...(ctx.get('compliance_violations') ?? []).map(finding('compliance'))];
-  return { ports: uniquePorts.sort(byHostPort), services: services.sort(byHostPort), findings: findings.sort(byHostPort) };
+  return { hosts: hostRecords(ctx), ports: uniquePorts.sort(byHostPort), services: services.sort(byHostPort), findings: findings.sort(byHostPort) };
 }

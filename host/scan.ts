@@ -10,17 +10,22 @@ import { ErrorCode, PentoraError, describeError } from './errors.ts';
 import type { PentoraConfig } from './config/config.ts';
 import type { Catalog } from './engine/catalog.ts';
 import { DataContext } from './engine/context.ts';
-import { parseDagYaml, validateDag, type Dag } from './engine/dag.ts';
+import { parseDagYaml, validateDag, type Dag, type DagSpec } from './engine/dag.ts';
 import { STANDARD_KEY_NAMES } from './engine/keys.ts';
 import { planDag } from './engine/planner.ts';
+import { defaultScanTypes, moduleFilter, type DiscoveryMode, type ScanType } from './engine/scan-types.ts';
 import { runDag, type NodeOutcome } from './engine/scheduler.ts';
 import type { HostCallEnv } from './hostcalls/env.ts';
 import type { Logger } from './log.ts';
+import type { Manifest } from './sandbox/manifest.ts';
+import { MeteredBucket, plannedProbes, ProbeMeter } from './net/meter.ts';
+import { rawCapability, type RawCapability } from './net/raw/capability.ts';
 import { Semaphore, TokenBucket } from './net/rate-limit.ts';
 import { checkPortSpec } from './net/ports.ts';
 import { Scope } from './net/scope.ts';
 import { parseTargets, readTargetFile, type Resolver, type Target } from './net/targets.ts';
-import { resultRecords, type FindingRecord, type PortRecord, type ServiceRecord } from './report.ts';
+import { resultRecords, type FindingRecord, type HostRecord, type PortRecord, type ServiceRecord } from './report.ts';
+import { DISCOVERED_TARGETS, discoveredHosts } from './workspace/discovered.ts';
 import { createScan, type NodeStatus, type ScanState } from './workspace/scan-record.ts';
 import { Transcript } from './workspace/transcript.ts';
 
@@ -31,7 +36,20 @@ export interface ScanOptions {
   exclude?: string[];
   /** Overrides the `ports` option of every plugin that has one. */
   ports?: string;
+  /** The N highest-ranked of the ports (all ports when `ports` is not given): sets `top_ports` of every plugin that has it. */
+  topPorts?: number;
   profile?: string;
+  /** Port scanners of the profile to run, by type (--scan-type); default: syn with raw sockets, else connect. */
+  scanTypes?: readonly ScanType[];
+  /** Host discovery as the profile has it, left out (-Pn), or alone (--only-discover). */
+  discovery?: DiscoveryMode;
+  /** Timing for scanner and discovery modules: sets their `retries`, and `timeout_ms` / `connect_timeout_ms`. */
+  retries?: number;
+  timeoutMs?: number;
+  /** Whether raw sockets work here; default: asked of the process (CAP_NET_RAW and the raw-socket addon). */
+  raw?: RawCapability;
+  /** Live counters of the scan's probes, for a progress display. */
+  meter?: ProbeMeter;
   /** A DAG file instead of the profile's plan. */
   dagFile?: string;
   config: PentoraConfig;
@@ -44,6 +62,8 @@ export interface ScanOptions {
 
 export interface PreparedScan {
   targets: Target[];
+  /** When the targets included @discovered: the scan whose live hosts they are. */
+  discoveredFrom?: string;
   dag: Dag;
   dropped: Array<{ module: string; reason: string }>;
 }
@@ -53,6 +73,7 @@ export interface ScanResult {
   dir: string;
   state: ScanState;
   nodes: NodeOutcome[];
+  hosts: HostRecord[];
   ports: PortRecord[];
   services: ServiceRecord[];
   findings: FindingRecord[];
@@ -61,10 +82,21 @@ export interface ScanResult {
 
 /** Validates everything a scan needs without touching the network or the workspace. */
 export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
-  const specs = [...opts.targets];
+  const specs = opts.targets.filter((t) => t !== DISCOVERED_TARGETS);
+  let discoveredFrom: string | undefined;
+  if (specs.length < opts.targets.length) {
+    const found = await discoveredHosts(opts.config.workspace);
+    specs.push(...found.hosts);
+    discoveredFrom = found.scanId;
+  }
   for (const f of opts.targetFiles ?? []) specs.push(...(await readTargetFile(f, { maxHosts: opts.config.scan.max_hosts })));
   if (specs.length === 0) throw new PentoraError(ErrorCode.Usage, 'no targets: give --targets SPEC or -iL FILE');
   if (opts.ports !== undefined) checkPortSpec(opts.ports);
+  if (opts.topPorts !== undefined && !(Number.isSafeInteger(opts.topPorts) && opts.topPorts >= 1 && opts.topPorts <= 65535)) {
+    throw new PentoraError(ErrorCode.Usage, `--top-ports must be an integer in 1..65535, got ${opts.topPorts}`);
+  }
+  // --ports and --top-ports always travel together, so a plugin's own top_ports default never narrows an explicit --ports.
+  const portConfig = { ports: opts.ports ?? (opts.topPorts !== undefined ? '-' : opts.config.scan.ports), top_ports: opts.topPorts ?? 0 };
   const targets = await parseTargets(specs, {
     exclude: opts.exclude ?? [],
     maxHosts: opts.config.scan.max_hosts,
@@ -81,19 +113,53 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
     } catch (err) {
       throw new PentoraError(ErrorCode.Dag, `${opts.dagFile}: cannot read DAG file: ${describeError(err)}`);
     }
-    dag = validateDag(parseDagYaml(text, opts.dagFile), lookup, opts.dagFile);
-    if (opts.ports) {
-      for (const n of dag.nodes) if (Object.hasOwn(n.manifest.config, 'ports')) n.config.ports = opts.ports;
-    }
+    const spec = parseDagYaml(text, opts.dagFile);
+    // A DAG file names its own ports; only flags given on the command line replace them.
+    const given: Record<string, unknown> = {};
+    if (opts.ports !== undefined || opts.topPorts !== undefined) Object.assign(given, portConfig);
+    applyConfig(spec, lookup, given, timingConfig(opts));
+    dag = validateDag(spec, lookup, opts.dagFile);
   } else {
     const profile = opts.profile ?? opts.config.scan.profile;
-    const overrides: Record<string, unknown> = { ports: opts.ports ?? opts.config.scan.ports };
-    const plan = planDag(opts.catalog.manifests(), { profile, overrides });
+    const raw = (opts.raw ?? rawCapability()).ok;
+    const select = moduleFilter({ scanTypes: opts.scanTypes ?? defaultScanTypes(raw), discovery: opts.discovery ?? 'default', raw });
+    const plan = planDag(opts.catalog.manifests(), { profile, overrides: portConfig, select });
     if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, `profile "${profile}": no verified plugin belongs to it (see pentora plugin list)`);
+    applyConfig(plan.spec, lookup, {}, timingConfig(opts));
     dag = validateDag(plan.spec, lookup, `profile "${profile}"`);
     dropped = plan.dropped;
   }
-  return { targets, dag, dropped };
+  return { targets, dag, dropped, ...(discoveredFrom ? { discoveredFrom } : {}) };
+}
+
+/** --retries / --timeout as plugin options: the ones probing modules name them by. */
+function timingConfig(opts: ScanOptions): Record<string, unknown> {
+  const t: Record<string, unknown> = {};
+  if (opts.retries !== undefined) t.retries = opts.retries;
+  if (opts.timeoutMs !== undefined) {
+    t.timeout_ms = opts.timeoutMs;
+    t.connect_timeout_ms = opts.timeoutMs;
+  }
+  return t;
+}
+
+/**
+ * Sets `all` on every node whose plugin has an option of that name, and
+ * `probing` only on scanner and discovery nodes (a banner grabber's read
+ * timeout is not what --timeout tunes). Unknown modules are left for
+ * validateDag to report.
+ */
+function applyConfig(spec: DagSpec, lookup: (name: string) => Manifest | null, all: Record<string, unknown>, probing: Record<string, unknown>): void {
+  if (!Array.isArray(spec?.nodes)) return;
+  for (const node of spec.nodes) {
+    if (typeof node?.module_type !== 'string') continue;
+    const m = lookup(node.module_type);
+    if (!m) continue;
+    const config = (node.config ??= {});
+    for (const [k, v] of Object.entries(all)) if (Object.hasOwn(m.config, k)) config[k] = v;
+    if (m.type !== 'scanner' && m.type !== 'discovery') continue;
+    for (const [k, v] of Object.entries(probing)) if (Object.hasOwn(m.config, k)) config[k] = v;
+  }
 }
 
 function finalState(nodes: NodeOutcome[], signal?: AbortSignal): ScanState {
@@ -104,7 +170,7 @@ function finalState(nodes: NodeOutcome[], signal?: AbortSignal): ScanState {
 }
 
 export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promise<ScanResult> {
-  const { targets, dag, dropped } = prepared ?? (await prepareScan(opts));
+  const { targets, dag, dropped, discoveredFrom } = prepared ?? (await prepareScan(opts));
   const { config, logger } = opts;
   for (const d of dropped) logger.warn({ plugin: d.module }, `left out of the plan: ${d.reason}`);
 
@@ -112,8 +178,14 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
     targets: opts.targets,
     target_files: opts.targetFiles ?? [],
     exclude: opts.exclude ?? [],
+    ...(discoveredFrom ? { discovered_from: discoveredFrom, resolved_targets: targets.map((t) => t.host) } : {}),
     ports: opts.ports ?? null,
+    top_ports: opts.topPorts ?? null,
     profile: opts.dagFile ? null : (opts.profile ?? config.scan.profile),
+    scan_types: opts.dagFile ? null : (opts.scanTypes ?? null),
+    discovery: opts.discovery ?? 'default',
+    retries: opts.retries ?? null,
+    timeout_ms: opts.timeoutMs ?? null,
     dag: { name: dag.name, nodes: dag.nodes.map((n) => ({ instance_id: n.id, module_type: n.module, depends_on: n.dependsOn, config: n.config })) },
   };
   const scan = await createScan(config.workspace, request, { targets: targets.length });
@@ -123,19 +195,26 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
   const context = new DataContext();
   context.write({ module: 'host', instance: 'host' }, 'targets', targets);
 
+  const { meter } = opts;
+  const burst = Math.max(1, Math.ceil(config.scan.rate_pps / 10));
+  // Which node is which kind, for the meter's estimate of the probes to come.
+  const planned = dag.nodes.map((n) => ({ id: n.id, type: n.manifest.type, config: n.config }));
+  if (meter) meter.expected = plannedProbes(planned, targets.length, null, checkPortSpec);
   const env: HostCallEnv = {
     scanId: scan.id,
     context,
     scope: new Scope(targets, opts.resolve ? { resolve: opts.resolve } : {}),
-    transcript,
+    transcript: meter ? meter.tap(transcript) : transcript,
     logger: log,
     startedAt: performance.now(),
     net: {
-      globalBucket: new TokenBucket(config.scan.rate_pps, Math.max(1, Math.ceil(config.scan.rate_pps / 10))),
+      // Every packet of every host call takes a token here first, so a metered bucket counts them all.
+      globalBucket: meter ? new MeteredBucket(meter, config.scan.rate_pps, burst) : new TokenBucket(config.scan.rate_pps, burst),
       semaphore: new Semaphore(config.scan.concurrency),
       pps: config.scan.rate_pps,
       connectTimeoutMs: config.scan.connect_timeout_ms,
       maxProbesPerCall: 65_536,
+      ...(opts.raw ? { raw: opts.raw } : {}),
     },
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
@@ -151,6 +230,13 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
       env,
       workers: config.workers,
       onNode: (o) => {
+        if (meter && o.state !== 'running' && o.state !== 'pending' && planned.some((p) => p.id === o.id && p.type === 'discovery')) {
+          // Scanners only probe the hosts discovery found up: the estimate shrinks to them.
+          const up = new Set((context.get('discovered_hosts') ?? []).filter((r) => r.alive === true).map((r) => String(r.host))).size;
+          const seen = (context.get('discovered_hosts') ?? []).length > 0;
+          meter.hostsUp = seen ? up : null;
+          meter.expected = plannedProbes(planned, targets.length, seen ? up : null, checkPortSpec);
+        }
         opts.onNode?.(o);
         if (o.state === 'failed') log.warn({ node: o.id, plugin: o.module }, o.error ?? 'failed');
         else log.info({ node: o.id, plugin: o.module, state: o.state }, `node ${o.state}`);
@@ -180,7 +266,7 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
     const items = context.get(key);
     if (items && items.length > 0) await scan.appendResults(key, items);
   }
-  await scan.appendResults('records', [...records.ports, ...records.services, ...records.findings]);
+  await scan.appendResults('records', [...records.hosts, ...records.ports, ...records.services, ...records.findings]);
   const state = failure ? 'failed' : finalState(nodes, opts.signal);
   await transcript.close().catch((err: unknown) => log.warn(`transcript: ${describeError(err)}`));
   await scan.updateStatus({ state, finished_at: new Date().toISOString() });

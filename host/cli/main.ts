@@ -5,13 +5,15 @@
  */
 
 import { describeError, exitCodeFor, ExitCode, PentoraError } from '../errors.ts';
+import * as bundle from './bundle.ts';
 import * as dag from './dag.ts';
 import * as keys from './keys.ts';
 import * as plugin from './plugin.ts';
+import * as registry from './registry.ts';
 import * as scan from './scan.ts';
 import * as workspace from './workspace.ts';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = { scan, dag, plugin, keys, workspace };
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = { scan, dag, plugin, keys, registry, bundle, workspace };
 
 const USAGE = `pentora — network security scanner built from signed, sandboxed WASM plugins
 

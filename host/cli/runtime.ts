@@ -10,6 +10,8 @@ import type { EffectiveLimits } from '../sandbox/limits.ts';
 import { loadTrustStore } from '../trust/default-store.ts';
 import type { TrustStore } from '../trust/trust-store.ts';
 import { ensureWorkspace } from '../workspace/paths.ts';
+import { installedCandidates } from '../../registry/client/installed.ts';
+import { checkNotRevoked, loadRevocations } from '../../registry/client/revocation.ts';
 
 export interface GlobalFlags {
   workspace?: string;
@@ -37,10 +39,25 @@ export function ceilingsOf(config: PentoraConfig): EffectiveLimits {
   return { memoryPages: l.memory_pages, cpuMs: l.cpu_ms, wallMs: l.wall_ms, outputBytes: l.output_bytes, hostcallBytes: l.hostcall_bytes };
 }
 
+/**
+ * Every plugin source, each verified at this load: builtins, `plugins.dirs`,
+ * and the workspace store (re-hashed against lock.json). Revocation (the
+ * registries' signed lists, keys/revoked.json, <workspace>/keys/revoked.json)
+ * applies to all of them; an unreadable revocation file fails the load.
+ */
 export function openCatalog(rt: Runtime): Promise<Catalog> {
   const roots: Array<{ path: string; source: PluginSource }> = [
     { path: BUILTIN_PLUGINS_DIR, source: 'builtin' },
     ...rt.config.plugins.dirs.map((p) => ({ path: p, source: 'dir' as const })),
   ];
-  return Catalog.load({ trust: rt.trust, ceilings: ceilingsOf(rt.config), roots, disabled: [...rt.config.plugins.disabled] });
+  const revocations = loadRevocations(rt.config.workspace);
+  return Catalog.load({
+    trust: rt.trust,
+    ceilings: ceilingsOf(rt.config),
+    roots,
+    disabled: [...rt.config.plugins.disabled],
+    checkArtifact: (info) =>
+      checkNotRevoked(revocations, { name: info.manifest.name, signers: info.signers.map((k) => k.keyid), artifacts: [info.manifestSha256, info.sigSha256, info.wasmSha256] }),
+    installed: installedCandidates(rt.config.workspace, () => revocations),
+  });
 }

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isPair, isScalar, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { ErrorCode, PentoraError, describeError } from '../errors.ts';
@@ -53,6 +54,15 @@ export interface PentoraConfig {
     /** `publisher/plugin` names never loaded. */
     readonly disabled: readonly string[];
   };
+  /** Where `pentora plugin install NAME` looks, and what it trusts there. */
+  readonly registry: {
+    /** Base URL of the registry (http, https or file). */
+    readonly url: string;
+    /** The pinned root metadata (an `N.root.json` obtained out of band), absolute. */
+    readonly root: string;
+    /** How old a registry's timestamp may be when judged offline (bundles): at most the policy's. */
+    readonly max_staleness_hours: number;
+  };
 }
 
 /** One layer as written by a file or passed as flags: any subset of the config. */
@@ -96,6 +106,9 @@ type SpecFor<T> = T extends readonly string[]
       ? StringSpec
       : { kind: 'object'; fields: { [K in keyof T]-?: SpecFor<T[K]> } };
 
+/** The root metadata shipped in keys/ (see keys/README.md); absent until a release publishes one. */
+const DEFAULT_REGISTRY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../keys/root.json');
+
 const int = (min: number, max: number): IntSpec => ({ kind: 'int', min, max });
 
 const SCHEMA: ObjectSpec = {
@@ -128,6 +141,10 @@ const SCHEMA: ObjectSpec = {
     },
     workers: int(1, 1024),
     plugins: { kind: 'object', fields: { dirs: { kind: 'strings', path: true }, disabled: { kind: 'strings' } } },
+    registry: {
+      kind: 'object',
+      fields: { url: { kind: 'string' }, root: { kind: 'string', path: true }, max_staleness_hours: int(1, 24 * 3650) },
+    },
   },
 } satisfies SpecFor<PentoraConfig>;
 
@@ -154,6 +171,8 @@ export function defaultConfig(workspace: string): PentoraConfig {
     },
     workers: os.availableParallelism(),
     plugins: { dirs: [], disabled: [] },
+    // `pentora registry serve`'s default address; the pinned root is what makes it trustworthy.
+    registry: { url: 'http://127.0.0.1:8080/', root: DEFAULT_REGISTRY_ROOT, max_staleness_hours: 168 },
   };
 }
 

@@ -5,7 +5,9 @@
  * list` and `plugin verify` can name it; it is never run.
  *
  * Sources: builtin plugins built from source (<repo>/plugins/<name>/dist),
- * extra folders from config (`plugins.dirs`), and the workspace store.
+ * extra folders from config (`plugins.dirs`), and the workspace store
+ * (`installed`: plugins from a registry, a bundle or a file, pinned by digest
+ * in <workspace>/plugins/lock.json; registry/client/installed.ts reads them).
  */
 
 import fs from 'node:fs';
@@ -13,7 +15,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../errors.ts';
 import type { EffectiveLimits } from '../sandbox/limits.ts';
-import { loadPlugin, pluginFilesIn, verifyManifest, type LoadedPlugin, type PluginFiles } from '../sandbox/loader.ts';
+import {
+  loadPlugin,
+  loadPluginFromBytes,
+  pluginFilesIn,
+  verifyManifest,
+  type ArtifactInfo,
+  type LoadedPlugin,
+  type PluginBytes,
+  type PluginFiles,
+} from '../sandbox/loader.ts';
 import type { Manifest } from '../sandbox/manifest.ts';
 import type { TrustStore } from '../trust/trust-store.ts';
 
@@ -66,11 +77,32 @@ export function discoverPlugins(roots: Array<{ path: string; source: PluginSourc
   return found;
 }
 
+/**
+ * A plugin in the workspace store, as the catalog needs it. Its bytes are
+ * read once, each re-hashed against the lock, and handed to the loader, so
+ * what is verified is what is compiled; `check` then pins the verified
+ * result to the lock (digests, recorded signers) and to revocation.
+ */
+export interface InstalledCandidate {
+  name: string;
+  version: string;
+  /** The store's blob paths (messages, `plugin list`). */
+  files: PluginFiles;
+  /** Why it may not run (not approved, unreadable lock...), or null. */
+  refusal: string | null;
+  read(): PluginBytes;
+  check(info: ArtifactInfo): void;
+}
+
 export interface CatalogOptions {
   trust: TrustStore;
   ceilings?: EffectiveLimits;
   roots?: Array<{ path: string; source: PluginSource }>;
   disabled?: string[];
+  /** Run on every plugin after its signature and digest verified (revocation); throw to refuse. */
+  checkArtifact?: (info: ArtifactInfo) => void;
+  /** The workspace store's plugins (source `installed`); read again at every load. */
+  installed?: () => InstalledCandidate[];
 }
 
 export class Catalog {
@@ -119,10 +151,39 @@ export class Catalog {
         const { manifest } = verifyManifest(files, opts.trust);
         entry.name = manifest.name;
         entry.version = manifest.version;
-        entry.loaded = await loadPlugin(files, { trust: opts.trust, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
+        entry.loaded = await loadPlugin(files, {
+          trust: opts.trust,
+          ...(opts.ceilings ? { ceilings: opts.ceilings } : {}),
+          ...(opts.checkArtifact ? { checkArtifact: opts.checkArtifact } : {}),
+        });
         entry.verified = true;
       } catch (err) {
         entry.error = describeError(err);
+      }
+      if (!disabled.has(entry.name)) entries.push(entry);
+    }
+    for (const cand of opts.installed?.() ?? []) {
+      const entry: CatalogEntry = {
+        name: cand.name,
+        version: cand.version,
+        source: 'installed',
+        dir: path.dirname(cand.files.wasm),
+        files: cand.files,
+        verified: false,
+        error: cand.refusal,
+        loaded: null,
+      };
+      if (cand.refusal === null) {
+        try {
+          const check = (info: ArtifactInfo): void => {
+            cand.check(info);
+            opts.checkArtifact?.(info);
+          };
+          entry.loaded = await loadPluginFromBytes(cand.read(), { trust: opts.trust, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}), checkArtifact: check }, cand.files);
+          entry.verified = true;
+        } catch (err) {
+          entry.error = describeError(err);
+        }
       }
       if (!disabled.has(entry.name)) entries.push(entry);
     }

@@ -61,6 +61,43 @@ export class DataContext {
     return out;
   }
 
+  /** How many records the merge of `key` holds (0 when nothing wrote it). */
+  count(key: string): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.key === key) n += e.items.length;
+    return n;
+  }
+
+  /**
+   * Records [offset, offset + limit) of the merge of `key`, in get()'s order,
+   * stopping early once their JSON (UTF-8) passes `maxBytes` (a page always
+   * holds at least one record). Sliced namespace by namespace, so a page
+   * costs its own size, not a copy of the whole merged list.
+   */
+  page(key: string, offset: number, limit: number, maxBytes = Infinity): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    let skip = offset;
+    let bytes = 0;
+    for (const e of this.#entries.values()) {
+      if (e.key !== key) continue;
+      if (skip >= e.items.length) {
+        skip -= e.items.length;
+        continue;
+      }
+      for (let i = skip; i < e.items.length; i++) {
+        if (out.length >= limit) return out;
+        const item = e.items[i] as Record<string, unknown>;
+        if (maxBytes !== Infinity) {
+          bytes += Buffer.byteLength(JSON.stringify(item));
+          if (bytes > maxBytes && out.length > 0) return out;
+        }
+        out.push(item);
+      }
+      skip = 0;
+    }
+    return out;
+  }
+
   /** What one writer wrote under `key`, or null. */
   writtenBy(writer: Writer, key: string): Record<string, unknown>[] | null {
     return this.#entries.get(DataContext.namespaced(writer, key))?.items ?? null;

@@ -14,6 +14,12 @@ export interface PlanOptions {
   profile: string;
   /** Config applied to every node whose plugin has an option of that name (e.g. `ports` from --ports). */
   overrides?: Record<string, unknown>;
+  /**
+   * Which of the profile's plugins the caller wants (e.g. the scanners of the
+   * chosen --scan-type); the others are left out silently, before the
+   * requirements are checked. Default: all of them.
+   */
+  select?: (m: Manifest) => boolean;
 }
 
 export interface Plan {
@@ -23,7 +29,8 @@ export interface Plan {
 }
 
 export function planDag(manifests: Manifest[], opts: PlanOptions): Plan {
-  let chosen = manifests.filter((m) => (m.profiles ?? []).includes(opts.profile));
+  const select = opts.select ?? (() => true);
+  let chosen = manifests.filter((m) => (m.profiles ?? []).includes(opts.profile) && select(m));
   const dropped: Plan['dropped'] = [];
   // Drop plugins whose requirements nothing provides, until stable (dropping one can orphan another).
   for (let changed = true; changed; ) {

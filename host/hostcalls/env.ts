@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { DataContext } from '../engine/context.ts';
+import type { RawCapability } from '../net/raw/capability.ts';
 import type { Semaphore, TokenBucket } from '../net/rate-limit.ts';
 import type { Scope } from '../net/scope.ts';
 import type { Transcript } from '../workspace/transcript.ts';
@@ -20,8 +21,14 @@ export interface NetSettings {
   /** Scan-wide packets (connects) per second; per-plugin buckets never exceed it. */
   pps: number;
   connectTimeoutMs: number;
-  /** Probes in one net.tcp.probe batch. */
+  /** Probes in one net.tcp.probe / net.syn.scan / net.udp.probe batch. */
   maxProbesPerCall: number;
+  /**
+   * Whether raw sockets (net.syn.scan, net.icmp.echo) work here; default:
+   * asked of the process once (CAP_NET_RAW and the raw-socket addon). Set
+   * to tell the host they do not, e.g. to force the connect-scan fallback.
+   */
+  raw?: RawCapability;
 }
 
 export interface HostCallEnv {

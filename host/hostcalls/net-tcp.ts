@@ -5,9 +5,9 @@
  */
 
 import { ErrorCode, PentoraError } from '../errors.ts';
-import { TokenBucket } from '../net/rate-limit.ts';
 import { expandTcpRequest, runTcpProbes } from '../net/tcp-probe.ts';
 import type { HostCallEnv } from './env.ts';
+import { packetBuckets } from './net-limits.ts';
 import type { CallerInfo, HostCallImpl } from './types.ts';
 
 function checkGrant(caller: CallerInfo): { ports: 'any' | Set<number> } {
@@ -17,16 +17,6 @@ function checkGrant(caller: CallerInfo): { ports: 'any' | Set<number> } {
 }
 
 export function netTcpProbe(env: HostCallEnv): HostCallImpl<'net.tcp.probe'> {
-  const buckets = new Map<string, TokenBucket>();
-  const pluginBucket = (caller: CallerInfo): TokenBucket => {
-    let b = buckets.get(caller.instanceId);
-    if (!b) {
-      const pps = Math.min(caller.manifest.capabilities.rate?.pps ?? env.net.pps, env.net.pps);
-      b = new TokenBucket(pps, Math.max(1, Math.ceil(pps / 10)));
-      buckets.set(caller.instanceId, b);
-    }
-    return b;
-  };
   return async (caller, req) => {
     const { ports } = checkGrant(caller);
     const probes = expandTcpRequest(req ?? {}, env.net.maxProbesPerCall);
@@ -38,7 +28,7 @@ export function netTcpProbe(env: HostCallEnv): HostCallImpl<'net.tcp.probe'> {
       connectTimeoutMs: Math.min(req.connect_timeout_ms ?? env.net.connectTimeoutMs, 30_000),
       ...(req.read ? { defaultRead: req.read } : {}),
       // Narrowest bucket first (see TcpProbeOptions.buckets).
-      buckets: [pluginBucket(caller), env.net.globalBucket],
+      buckets: packetBuckets(env, caller),
       semaphore: env.net.semaphore,
       scope: env.scope,
       plugin: caller.plugin,

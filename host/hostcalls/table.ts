@@ -11,7 +11,10 @@ import type { HostCallHandler } from '../sandbox/instance.ts';
 import { contextGet, contextSet } from './context.ts';
 import type { HostCallEnv } from './env.ts';
 import { clockNow, log } from './log.ts';
+import { netIcmpEcho } from './net-icmp.ts';
+import { netSynScan } from './net-syn.ts';
 import { netTcpProbe } from './net-tcp.ts';
+import { netUdpProbe } from './net-udp.ts';
 import type { CallerInfo, HostCallName, HostCallTable } from './types.ts';
 
 export function createHostCallTable(env: HostCallEnv): HostCallTable {
@@ -21,6 +24,9 @@ export function createHostCallTable(env: HostCallEnv): HostCallTable {
     log: log(env),
     'clock.now': clockNow(env),
     'net.tcp.probe': netTcpProbe(env),
+    'net.udp.probe': netUdpProbe(env),
+    'net.icmp.echo': netIcmpEcho(env),
+    'net.syn.scan': netSynScan(env),
   } satisfies HostCallTable;
 }
 
@@ -32,9 +38,22 @@ function isImplemented(name: string, table: HostCallTable): name is HostCallName
 }
 
 /** A summary of a reply for the transcript: counts, not whole DataContext values. */
-function auditResult(name: HostCallName, value: unknown): unknown {
-  if (name === 'context.get') return { count: Array.isArray(value) ? value.length : 0 };
+function auditResult(name: HostCallName, req: unknown, value: unknown): unknown {
+  if (name === 'context.get') {
+    if (typeof value === 'number') return { total: value };
+    const { offset } = req as { offset?: unknown };
+    return { count: Array.isArray(value) ? value.length : 0, ...(typeof offset === 'number' ? { offset } : {}) };
+  }
   if (name === 'net.tcp.probe') return { probes: (value as { results: unknown[] }).results.length };
+  // Raw batches are audited per probe by the call itself; the call's entry is the summary.
+  if (name === 'net.syn.scan' || name === 'net.udp.probe') {
+    const { counts, stats } = value as { counts: unknown; stats: unknown };
+    return { counts, stats };
+  }
+  if (name === 'net.icmp.echo') {
+    const { results, stats } = value as { results: Array<{ alive: boolean }>; stats: unknown };
+    return { targets: results.length, alive: results.filter((r) => r.alive).length, stats };
+  }
   return value;
 }
 
@@ -56,7 +75,7 @@ export function createDispatcher(table: HostCallTable, env: HostCallEnv, caller:
       const impl = table[name] as (c: CallerInfo, r: unknown) => Promise<unknown>;
       const value = await impl(caller, req);
       reply = { ok: true, value: value ?? null };
-      if (name !== 'log') env.transcript.record({ plugin: caller.plugin, instance: caller.instanceId, op: name, ...(target ? { target } : {}), result: auditResult(name, value) });
+      if (name !== 'log') env.transcript.record({ plugin: caller.plugin, instance: caller.instanceId, op: name, ...(target ? { target } : {}), result: auditResult(name, req, value) });
     } catch (err) {
       const code = err instanceof PentoraError ? err.code : ErrorCode.Internal;
       const message = err instanceof PentoraError ? err.message : `${name}: ${describeError(err)}`;

@@ -163,12 +163,18 @@ export function isSelfConnect(s: Pick<Socket, 'localAddress' | 'localPort' | 're
   return s.localPort !== undefined && s.localPort === s.remotePort && s.localAddress === s.remoteAddress;
 }
 
-/** The read actually performed for a requested spec: caps applied; null when nothing is to be read. */
+/**
+ * The read actually performed for a requested spec: caps applied; null when
+ * nothing is to be read. An idle_ms of 0 (or absent, or not above 0) is off
+ * and left out; otherwise it is capped like timeout_ms.
+ */
 export function effectiveRead(read: ReadSpec | undefined): ReadSpec | null {
   if (!read) return null;
   const maxBytes = Math.min(MAX_READ_BYTES, Math.max(0, Math.floor(read.max_bytes) || 0));
   if (maxBytes === 0) return null;
-  return { max_bytes: maxBytes, timeout_ms: clampTimeout(read.timeout_ms) };
+  const out: ReadSpec = { max_bytes: maxBytes, timeout_ms: clampTimeout(read.timeout_ms) };
+  if (read.idle_ms !== undefined && read.idle_ms > 0) out.idle_ms = clampTimeout(read.idle_ms);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -181,7 +187,9 @@ interface ProbeOutcome {
 /**
  * One connection. Settles on the socket's 'close' event, so when the batch
  * resolves every handle is gone. No timer is created unless a read is
- * requested: the connect timeout is the socket's own idle timeout.
+ * requested: the connect timeout is the socket's own idle timeout, and so is
+ * a read's idle_ms, armed at the first byte (node resets it on every chunk
+ * and drops it with the socket).
  */
 function probeOne(
   address: string,
@@ -214,8 +222,9 @@ function probeOne(
     };
 
     // Before connect: the connect timeout (state stays filtered). After connect it is
-    // only left armed for a payload-only write, so a peer that never reads cannot stall us.
-    socket.on('timeout', () => finish('timeout'));
+    // left armed for a payload-only write, so a peer that never reads cannot stall us,
+    // and re-armed with idle_ms once a read has its first byte.
+    socket.on('timeout', () => finish(received > 0 ? 'idle' : 'timeout'));
     socket.on('connect', () => {
       rtt = performance.now() - started;
       if (read || !probe.payload_b64) socket.setTimeout(0);
@@ -236,6 +245,7 @@ function probeOne(
       readTimer = setTimeout(() => finish('timeout'), read.timeout_ms);
       socket.on('data', (chunk: Buffer) => {
         const room = read.max_bytes - received;
+        if (received === 0 && read.idle_ms !== undefined) socket.setTimeout(read.idle_ms);
         chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         received += Math.min(chunk.length, room);
         if (received >= read.max_bytes) finish('max_bytes');
@@ -358,7 +368,9 @@ function checkRead(v: unknown, where: string): ReadSpec {
     throw badRequest(`${where}.max_bytes must be a non-negative integer`);
   }
   // Values above the caps are accepted and clamped at run time, as documented.
-  return { max_bytes: r.max_bytes, timeout_ms: checkMs(r.timeout_ms, `${where}.timeout_ms`) };
+  const out: ReadSpec = { max_bytes: r.max_bytes, timeout_ms: checkMs(r.timeout_ms, `${where}.timeout_ms`) };
+  if (r.idle_ms !== undefined) out.idle_ms = checkMs(r.idle_ms, `${where}.idle_ms`);
+  return out;
 }
 
 function checkBase64(v: unknown, where: string): string {

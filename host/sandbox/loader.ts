@@ -43,11 +43,20 @@ export interface LoadedPlugin {
   files: PluginFiles;
 }
 
+/** What `checkArtifact` sees: the verified manifest and signers, and the digests of the exact bytes read. */
+export interface ArtifactInfo {
+  manifest: Manifest;
+  wasmSha256: string;
+  manifestSha256: string;
+  sigSha256: string;
+  signers: TrustedKey[];
+}
+
 export interface LoadOptions {
   trust: TrustStore;
   ceilings?: EffectiveLimits;
   /** Extra check after the digest matched (revocation, lockfile pin); throw to refuse. */
-  checkArtifact?: (info: { manifest: Manifest; wasmSha256: string; signers: TrustedKey[] }) => void;
+  checkArtifact?: (info: ArtifactInfo) => void;
 }
 
 /** Reads a whole file with a size cap checked on the open descriptor (no TOCTOU between stat and read). */
@@ -76,10 +85,40 @@ export function readCapped(file: string, cap: number, what: string): Uint8Array 
   }
 }
 
+/** The three files' bytes, already in memory (the workspace store reads them hash-checked). */
+export interface PluginBytes {
+  manifest: Uint8Array;
+  sig: Uint8Array;
+  wasm: Uint8Array;
+}
+
 /** Verifies the signature and the manifest, without touching the wasm. */
-export function verifyManifest(files: PluginFiles, trust: TrustStore): { manifest: Manifest; manifestBytes: Uint8Array; signers: TrustedKey[] } {
+/** A manifest whose signature verified, with its signers and the digest of the signature bytes. */
+export interface VerifiedManifest {
+  manifest: Manifest;
+  manifestBytes: Uint8Array;
+  signers: TrustedKey[];
+  sigSha256: string;
+}
+
+export function verifyManifest(files: PluginFiles, trust: TrustStore): VerifiedManifest {
   const sigBytes = readCapped(files.sig, MAX_SIG_BYTES, 'signature');
   const manifestBytes = readCapped(files.manifest, MAX_MANIFEST_BYTES, 'manifest');
+  return verifyManifestBytes(manifestBytes, sigBytes, trust, files);
+}
+
+/**
+ * The same check over bytes already read; `files` only names them in errors.
+ * The caps are the ones readCapped applies to files.
+ */
+export function verifyManifestBytes(
+  manifestBytes: Uint8Array,
+  sigBytes: Uint8Array,
+  trust: TrustStore,
+  files: PluginFiles,
+): VerifiedManifest {
+  if (sigBytes.length > MAX_SIG_BYTES) throw new PentoraError(ErrorCode.Manifest, `${files.sig}: signature is ${sigBytes.length} bytes, over the ${MAX_SIG_BYTES}-byte cap`);
+  if (manifestBytes.length > MAX_MANIFEST_BYTES) throw new PentoraError(ErrorCode.Manifest, `${files.manifest}: manifest is ${manifestBytes.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte cap`);
   const { keys } = verifyEnvelope(manifestBytes, sigBytes, trust, { where: files.sig });
   const manifest = parseManifest(manifestBytes, files.manifest);
   const signers = keys.filter((k) => k.namespaces.some((ns) => namespaceCovers(ns, manifest.name)));
@@ -87,12 +126,34 @@ export function verifyManifest(files: PluginFiles, trust: TrustStore): { manifes
     const who = keys.map((k) => `${k.keyid.slice(0, 16)}… (${k.tier}: ${k.namespaces.join(', ')})`).join('; ');
     throw new PentoraError(ErrorCode.Trust, `${files.manifest}: ${manifest.name} is signed by ${who}, which is not trusted for that name`);
   }
-  return { manifest, manifestBytes, signers };
+  return { manifest, manifestBytes, signers, sigSha256: sha256Hex(sigBytes) };
 }
 
 export async function loadPlugin(files: PluginFiles, opts: LoadOptions): Promise<LoadedPlugin> {
-  const { manifest, manifestBytes, signers } = verifyManifest(files, opts.trust);
+  const verified = verifyManifest(files, opts.trust);
   const wasm = readCapped(files.wasm, MAX_WASM_BYTES, 'wasm');
+  return finishLoad(verified, wasm, opts, files);
+}
+
+/**
+ * loadPlugin over bytes the caller already holds (an install verifying what it
+ * downloaded, or the store's hash-checked blobs): the same checks in the same
+ * order, and the module is compiled from exactly these bytes. `files` names
+ * them in errors and in the result.
+ */
+export async function loadPluginFromBytes(bytes: PluginBytes, opts: LoadOptions, files: PluginFiles): Promise<LoadedPlugin> {
+  const verified = verifyManifestBytes(bytes.manifest, bytes.sig, opts.trust, files);
+  if (bytes.wasm.length > MAX_WASM_BYTES) throw new PentoraError(ErrorCode.Manifest, `${files.wasm}: wasm is ${bytes.wasm.length} bytes, over the ${MAX_WASM_BYTES}-byte cap`);
+  return finishLoad(verified, bytes.wasm, opts, files);
+}
+
+async function finishLoad(
+  verified: VerifiedManifest,
+  wasm: Uint8Array,
+  opts: LoadOptions,
+  files: PluginFiles,
+): Promise<LoadedPlugin> {
+  const { manifest, manifestBytes, signers } = verified;
   const wasmSha256 = sha256Hex(wasm);
   if (wasm.length !== manifest.wasm.size || wasmSha256 !== manifest.wasm.sha256) {
     throw new PentoraError(
@@ -101,7 +162,7 @@ export async function loadPlugin(files: PluginFiles, opts: LoadOptions): Promise
       { expected: manifest.wasm, actual: { sha256: wasmSha256, size: wasm.length } },
     );
   }
-  opts.checkArtifact?.({ manifest, wasmSha256, signers });
+  opts.checkArtifact?.({ manifest, wasmSha256, manifestSha256: sha256Hex(manifestBytes), sigSha256: verified.sigSha256, signers });
   const limits = effectiveLimits(manifest.limits, opts.ceilings);
   const capped = capWasmMemory(wasm, limits.memoryPages, `${manifest.name} (${files.wasm})`);
   let module: WebAssembly.Module;

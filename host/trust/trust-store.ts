@@ -9,6 +9,7 @@
  * operator trusted in <workspace>/keys/trusted. One JSON file per key:
  *   {"keyid": "<hex>", "public_key": "<base64 32 bytes>", "namespaces": ["pentora/*"],
  *    "tier": "official", "label": "pentora release 2026"}
+ * or a JSON list of such entries (a registry role's keys, registry-<role>.json).
  */
 
 import fs from 'node:fs';
@@ -117,7 +118,9 @@ export class TrustStore {
         } catch (err) {
           throw new PentoraError(ErrorCode.Trust, `${file}: not valid JSON: ${(err as Error).message}`);
         }
-        store.add(parseTrustedKey(doc, file));
+        // A file holds one key, or a list (a registry role's keys, written by install).
+        if (Array.isArray(doc)) doc.forEach((d, i) => store.add(parseTrustedKey(d, `${file}[${i}]`)));
+        else store.add(parseTrustedKey(doc, file));
       }
     }
     return store;

@@ -11,6 +11,9 @@ export {
   HostReply,
   hostCall,
   contextGet,
+  contextGetPage,
+  contextCount,
+  MAX_CONTEXT_PAGE,
   contextSet,
   log,
   logDebug,
@@ -32,8 +35,30 @@ export {
   OP_NET_UDP_PROBE,
   OP_NET_ICMP_ECHO,
   OP_NET_SYN_SCAN,
+  RAW_UNAVAILABLE,
+  SCOPE_ERROR,
+  ScanOptions,
+  RawStats,
+  StateCounts,
+  SynResult,
+  SynBatch,
+  synScan,
+  IcmpResult,
+  IcmpBatch,
+  icmpEcho,
+  UdpProbe,
+  UdpResult,
+  UdpBatch,
+  udpProbe,
+  udpScan,
 } from "./host";
+export { ContextPages, ContextRecords, PAGE_RECORDS, PAGE_BYTES } from "./pages";
 export { PluginModule, ExecuteContext, Artifact, register } from "./plugin";
 export { parsePortSpec, formatPortSpec } from "./ports";
+export { topPorts, rankPorts, rankedPortCount, selectPorts } from "./top-ports";
+export { BatchPlan } from "./batches";
+export { ScanHosts, scanHosts, uniqueHosts } from "./scan-hosts";
 export { cpe23 } from "./cpe";
+export { isDigit, isAlpha, isAlnum, splitLines, versionAt, findWord, afterWord, startsWithLower, printable } from "./text";
+export { NumericReply, parseNumericReply, replyCode, REPLY_MAX_LINES, REPLY_SCAN_CHARS } from "./lines";
 export { fingerprint } from "./fingerprint";

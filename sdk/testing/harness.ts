@@ -30,6 +30,7 @@ import { LOCAL_KEYS_DIR, SHIPPED_KEYS_DIR } from '../../host/trust/default-store
 import { TrustStore } from '../../host/trust/trust-store.ts';
 import type { TranscriptInput } from '../../host/workspace/transcript.ts';
 import { cannedFromTranscript } from './replay.ts';
+import { cannedNetCalls, type CannedNet, type NetCalls } from './canned-net.ts';
 
 /** A canned reply; the first one whose host/port/whenSent match a probe answers it. */
 export interface CannedTcp {
@@ -39,9 +40,18 @@ export interface CannedTcp {
   data?: string | Uint8Array;
   /** Matches the decoded payload the plugin sent (latin1). */
   whenSent?: string | RegExp;
+  /**
+   * The server sends `data` and keeps the connection open (as SSH, FTP and
+   * SMTP greetings do): the read ends "idle" when the probe set idle_ms,
+   * else "timeout". Default: it closes after sending ("eof").
+   */
+  stayOpen?: boolean;
+  /** Answers only this many probes, then lets later replies answer (silence once, then open: a retry test). */
+  times?: number;
 }
 
-export interface RunOptions {
+/** `syn`, `icmp`, `udp` and `raw` (canned-net.ts) answer the raw-socket and UDP host calls. */
+export interface RunOptions extends CannedNet {
   /** A plugin folder (its dist/ is used when present), relative to the repo or absolute. */
   plugin?: string;
   /** An already-loaded plugin instead of a folder. */
@@ -65,6 +75,8 @@ export interface RunResult {
   output: ExecuteOutput;
   logs: LogRequest[];
   probes: TcpProbe[][];
+  /** Requests of net.syn.scan / net.icmp.echo / net.udp.probe, in call order. */
+  net: NetCalls;
   transcript: TranscriptInput[];
 }
 
@@ -73,7 +85,7 @@ function hostsIn(opts: RunOptions): string[] {
   for (const items of Object.values(opts.context ?? {})) {
     for (const it of items) if (it && typeof (it as { host?: unknown }).host === 'string') hosts.add((it as { host: string }).host);
   }
-  for (const c of opts.tcp ?? []) if (c.host) hosts.add(c.host);
+  for (const c of [...(opts.tcp ?? []), ...(opts.syn ?? []), ...(opts.icmp ?? []), ...(opts.udp ?? [])]) if (c.host) hosts.add(c.host);
   return [...hosts];
 }
 
@@ -84,8 +96,9 @@ function matches(c: CannedTcp, p: TcpProbe): boolean {
   return typeof c.whenSent === 'string' ? sent.includes(c.whenSent) : c.whenSent.test(sent);
 }
 
-function answer(canned: CannedTcp[], p: TcpProbe): TcpProbeResult {
-  const c = canned.find((x) => matches(x, p));
+function answer(canned: CannedTcp[], p: TcpProbe, used: Map<CannedTcp, number>): TcpProbeResult {
+  const c = canned.find((x) => matches(x, p) && (x.times === undefined || (used.get(x) ?? 0) < x.times));
+  if (c) used.set(c, (used.get(c) ?? 0) + 1);
   if (!c) return { host: p.host, port: p.port, state: 'closed', rtt_ms: 0, reason: 'ECONNREFUSED' };
   const state = c.state ?? 'open';
   const res: TcpProbeResult = { host: p.host, port: p.port, state, rtt_ms: 1 };
@@ -93,7 +106,7 @@ function answer(canned: CannedTcp[], p: TcpProbe): TcpProbeResult {
   if (state === 'open' && c.data !== undefined && max > 0) {
     const bytes = typeof c.data === 'string' ? Buffer.from(c.data, 'latin1') : Buffer.from(c.data);
     res.data_b64 = bytes.subarray(0, max).toString('base64');
-    res.reason = bytes.length > max ? 'max_bytes' : 'eof';
+    res.reason = bytes.length > max ? 'max_bytes' : !c.stayOpen ? 'eof' : p.read?.idle_ms ? 'idle' : 'timeout';
   }
   return res;
 }
@@ -115,8 +128,10 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
   for (const [key, items] of Object.entries(opts.context ?? {})) context.write(seed, key, items);
   const logs: LogRequest[] = [];
   const probes: TcpProbe[][] = [];
+  const net: NetCalls = { syn: [], icmp: [], udp: [], udpRequests: [] };
   const records: TranscriptInput[] = [];
   const canned = [...(opts.tcp ?? []), ...(opts.transcript ? await cannedFromTranscript(opts.transcript) : [])];
+  const used = new Map<CannedTcp, number>();
   const env: HostCallEnv = {
     scanId: 'test',
     context,
@@ -138,6 +153,7 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
       const real = createHostCallTable(e);
       return {
         ...real,
+        ...cannedNetCalls(e, opts, net),
         log: async (caller, req) => (logs.push(req), real.log(caller, req)),
         // Same grant and scope checks as the real call, then canned replies instead of sockets.
         'net.tcp.probe': async (caller, req) => {
@@ -145,7 +161,7 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
           const batch = expandTcpRequest(req, e.net.maxProbesPerCall).map((p) => (p.read || !req.read ? p : { ...p, read: req.read }));
           for (const p of batch) if (!e.scope.has(p.host)) throw new PentoraError(ErrorCode.Scope, `${caller.plugin}: ${p.host} is outside the scan scope`);
           probes.push(batch);
-          return { results: batch.map((p) => answer(canned, p)) };
+          return { results: batch.map((p) => answer(canned, p, used)) };
         },
       };
     },
@@ -156,5 +172,5 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
     const items = context.writtenBy({ module: m.name, instance: 'plugin' }, key);
     if (items) written[key] = items;
   }
-  return { state: outcome!.state, error: outcome!.error, written, output, logs, probes, transcript: records };
+  return { state: outcome!.state, error: outcome!.error, written, output, logs, probes, net, transcript: records };
 }

@@ -237,6 +237,62 @@ describe('runTcpProbes: port states and reads', () => {
   });
 });
 
+describe('runTcpProbes: idle reads', () => {
+  it('ends the read of a server that greets and stays open at idle_ms, with reason "idle"', async () => {
+    const srv = await listen((s) => s.write('220 ready\r\n'));
+    // Without idle_ms this read would run its full 30 s: reason "timeout".
+    const [r] = await runTcpProbes([{ host: LO, port: srv.port, read: { max_bytes: 4096, timeout_ms: 30_000, idle_ms: 50 } }], await options());
+    expect(r).toMatchObject({ state: 'open', reason: 'idle' });
+    expect(text(r?.data_b64)).toBe('220 ready\r\n');
+  });
+
+  it('reads two chunks sent closer together than idle_ms as one reply', async () => {
+    // The gap is the behaviour under test: shorter than idle_ms, so the read goes on.
+    const srv = await listen((s) => {
+      s.write('first ');
+      const t = setTimeout(() => s.write('second'), 50);
+      s.on('close', () => clearTimeout(t));
+    });
+    const [r] = await runTcpProbes([{ host: LO, port: srv.port, read: { max_bytes: 4096, timeout_ms: 30_000, idle_ms: 1500 } }], await options());
+    expect(r).toMatchObject({ state: 'open', reason: 'idle' });
+    expect(text(r?.data_b64)).toBe('first second');
+  });
+
+  it('does not arm before the first byte: a silent server still ends at timeout_ms', async () => {
+    const srv = await listen();
+    const [r] = await runTcpProbes([{ host: LO, port: srv.port, read: { max_bytes: 16, timeout_ms: 50, idle_ms: 10 } }], await options());
+    expect(r).toEqual({ host: LO, port: srv.port, state: 'open', reason: 'timeout', rtt_ms: r?.rtt_ms });
+  });
+
+  it('still ends at eof or max_bytes when those come first', async () => {
+    const closes = await listen((s) => s.end('bye'));
+    const floods = await listen((s) => s.write('x'.repeat(64)));
+    const read = { max_bytes: 8, timeout_ms: 30_000, idle_ms: 5000 };
+    const [a, b] = await runTcpProbes([{ host: LO, port: closes.port, read: { ...read, max_bytes: 64 } }, { host: LO, port: floods.port, read }], await options());
+    expect([a?.reason, text(a?.data_b64)]).toEqual(['eof', 'bye']);
+    expect([b?.reason, text(b?.data_b64)]).toEqual(['max_bytes', 'xxxxxxxx']);
+  });
+
+  it('leaves no socket or timer behind after idle reads', async () => {
+    const srv = await listen((s) => s.write('hello'));
+    const before = { sockets: handles('TCPSocketWrap'), timers: handles('Timeout') };
+    const read = { max_bytes: 1024, timeout_ms: 30_000, idle_ms: 20 };
+    const results = await runTcpProbes(Array.from({ length: 10 }, () => ({ host: LO, port: srv.port, read })), await options());
+    expect(results.map((r) => r.reason)).toEqual(Array(10).fill('idle'));
+    await until(() => srv.connections === 10 && srv.alive.size === 0, 'the server side to see the resets');
+    expect(handles('TCPSocketWrap')).toBe(before.sockets);
+    expect(handles('Timeout')).toBeLessThanOrEqual(before.timers);
+  });
+
+  it('caps idle_ms like timeout_ms, and takes 0 as off', () => {
+    expect(effectiveRead({ max_bytes: 8, timeout_ms: 100, idle_ms: 1e9 })).toEqual({ max_bytes: 8, timeout_ms: 100, idle_ms: 30_000 });
+    expect(effectiveRead({ max_bytes: 8, timeout_ms: 100, idle_ms: 0.2 })).toEqual({ max_bytes: 8, timeout_ms: 100, idle_ms: 1 });
+    expect(effectiveRead({ max_bytes: 8, timeout_ms: 100, idle_ms: 0 })).toEqual({ max_bytes: 8, timeout_ms: 100 });
+    const [p] = expandTcpRequest({ probes: [{ host: LO, port: 1, read: { max_bytes: 8, timeout_ms: 100, idle_ms: 300 } }] }, 10);
+    expect(p?.read).toEqual({ max_bytes: 8, timeout_ms: 100, idle_ms: 300 });
+  });
+});
+
 describe('runTcpProbes: self-connect detection', () => {
   it('recognises a real kernel self-connect and not a normal connection', async () => {
     // Binding the local port to the target port forces TCP simultaneous open with itself.
@@ -403,6 +459,8 @@ describe('expandTcpRequest', () => {
     [{}, 'no probes: give targets and ports, or probes'],
     [{ probes: [{ host: LO, port: 1, payload_b64: 'not base64!' }] }, 'probes[0].payload_b64 must be standard padded base64'],
     [{ probes: [{ host: LO, port: 1, read: { max_bytes: -1, timeout_ms: 1 } }] }, 'probes[0].read.max_bytes must be a non-negative integer'],
+    [{ probes: [{ host: LO, port: 1, read: { max_bytes: 8, timeout_ms: 1, idle_ms: -5 } }] }, 'probes[0].read.idle_ms must be a non-negative number of ms'],
+    [{ targets: [LO], ports: [1], read: { max_bytes: 8, timeout_ms: 1, idle_ms: '300' } }, 'read.idle_ms must be a non-negative number of ms'],
     [{ probes: [null] }, 'probes[0] must be an object'],
     [{ probes: 'x' }, 'probes must be an array'],
   ])('refuses %j', (req, problem) => {

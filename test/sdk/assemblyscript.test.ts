@@ -16,6 +16,12 @@ const stubHost: CallStub = (op, req) => {
     case 1:
       if (r.key === 'targets') return [{ host: '10.0.0.1' }, { host: '10.0.0.2' }];
       if (r.key === 'denied') throw new StubError('PENTORA_E_CONTEXT_KEY', 'not in requires');
+      if (r.key === 'pages') {
+        const all = [0, 1, 2, 3, 4].map((id) => ({ id }));
+        if (r.count_only === true) return all.length;
+        const offset = (r.offset as number | undefined) ?? 0;
+        return all.slice(offset, offset + ((r.limit as number | undefined) ?? 10_000));
+      }
       return null;
     case 2:
       return { count: (r.value as unknown[]).length };
@@ -52,17 +58,30 @@ describe('AssemblyScript SDK self-test', () => {
 describe('host-call wrappers send the request shapes of host/hostcalls/types.ts', () => {
   const sent = (op: number) => selftest.calls.filter((c) => c.op === op).map((c) => c.req);
   it('context.get / context.set', () => {
-    expect(sent(1)).toEqual([{ key: 'targets' }, { key: 'denied' }, { key: 'unwritten' }]);
+    const page = (key: string, offset: number, limit: number) => ({ key, offset, limit, max_bytes: 1 << 20 });
+    expect(sent(1)).toEqual([
+      { key: 'targets' },
+      { key: 'denied' },
+      { key: 'unwritten' },
+      { key: 'pages', offset: 1, limit: 2 },
+      { key: 'pages', count_only: true },
+      // ContextPages, then ContextRecords: pages of 2 until the empty one
+      ...[0, 2, 4, 5, 0, 2, 4, 5].map((offset) => page('pages', offset, 2)),
+      page('denied', 0, 256),
+    ]);
     expect(sent(2)).toEqual([{ key: 'open_ports', value: [{ host: 'h' }], append: true }]);
   });
   it('a failed context.get is logged, not trapped', () => {
-    expect(sent(3)).toEqual([{ level: 'error', msg: 'context.get denied failed: PENTORA_E_CONTEXT_KEY: not in requires' }]);
+    expect(sent(3)).toEqual([
+      { level: 'error', msg: 'context.get denied failed: PENTORA_E_CONTEXT_KEY: not in requires' },
+      { level: 'error', msg: 'context.get denied failed: PENTORA_E_CONTEXT_KEY: not in requires' },
+    ]);
   });
   it('net.tcp.probe in both batch forms', () => {
     expect(sent(16)).toEqual([
       { targets: ['10.0.0.1'], ports: [22, 80], connect_timeout_ms: 250 },
       {
-        probes: [{ host: '10.0.0.9', port: 25, payload_b64: Buffer.from('EHLO x\r\n').toString('base64'), read: { max_bytes: 512, timeout_ms: 900 } }],
+        probes: [{ host: '10.0.0.9', port: 25, payload_b64: Buffer.from('EHLO x\r\n').toString('base64'), read: { max_bytes: 512, timeout_ms: 900, idle_ms: 250 } }],
         connect_timeout_ms: 100,
       },
     ]);

@@ -15,9 +15,8 @@ import {
   ExecuteContext,
   register,
   JsonValue,
-  contextGet,
+  ContextPages,
   contextSet,
-  base64Encode,
   utf8Bytes,
   TcpProbe,
   TcpResult,
@@ -25,7 +24,7 @@ import {
 } from "../../../sdk/assemblyscript/index";
 export * from "../../../sdk/assemblyscript/exports";
 
-import { Endpoint, openTcpEndpoints, batchSize, httpRequest } from "./plan";
+import { Endpoint, Endpoints, batchSize, httpRequest } from "./plan";
 
 const PROBE_PASSIVE = "passive";
 const PROBE_HTTP = "http-get";
@@ -38,6 +37,8 @@ const FLUSH_AT: i32 = 32;
 /** The run's settings, read once from the config (the host has applied defaults and bounds). */
 class Settings {
   readTimeoutMs: i32 = 2000;
+  /** 0 = off: read until the timeout, max_bytes or close. */
+  idleMs: i32 = 300;
   maxBytes: i32 = 4096;
   httpFallback: bool = true;
   connectTimeoutMs: i32 = 1500;
@@ -50,6 +51,7 @@ function clampInt(v: i64, lo: i32, hi: i32): i32 {
 function settingsOf(cfg: JsonValue): Settings {
   const s = new Settings();
   s.readTimeoutMs = clampInt(cfg.getInt("read_timeout_ms", 2000), 100, 30000);
+  s.idleMs = clampInt(cfg.getInt("idle_ms", 300), 0, 30000);
   s.maxBytes = clampInt(cfg.getInt("max_bytes", 4096), 16, 65536);
   s.httpFallback = cfg.getBool("http_fallback", true);
   s.connectTimeoutMs = clampInt(cfg.getInt("connect_timeout_ms", 1500), 100, 30000);
@@ -73,7 +75,7 @@ function bannerOf(e: Endpoint, r: TcpResult, probe: string): JsonValue {
     .setInt("port", e.port)
     .setStr("protocol", "tcp")
     .setStr("probe", probe)
-    .setStr("data_b64", base64Encode(r.data))
+    .setStr("data_b64", r.dataB64) // the host's base64, stored as is
     .setNum("rtt_ms", max(r.rttMs, 0.0));
 }
 
@@ -112,13 +114,15 @@ function runPass(targets: Endpoint[], probe: string, s: Settings, t: Tally): Pas
       const p = new TcpProbe(e.host, e.port);
       p.readMaxBytes = s.maxBytes;
       p.readTimeoutMs = s.readTimeoutMs;
+      p.readIdleMs = s.idleMs;
       if (probe == PROBE_HTTP) p.payload = utf8Bytes(httpRequest(e.host, e.port));
       probes.push(p);
     }
     const batch = tcpProbe(probes, s.connectTimeoutMs);
     t.batches++;
     if (!batch.ok) return PassResult.failed("net.tcp.probe (" + probe + " pass): " + batch.error);
-    // The reply JSON is garbage once decoded; free it before re-encoding.
+    // The reply's JSON tree is garbage once read into results (they keep only
+    // its base64 strings); free it before the records are built.
     __collect();
     let banners = JsonValue.arr();
     // Results come back in probe order; the records name the endpoint as
@@ -131,7 +135,7 @@ function runPass(targets: Endpoint[], probe: string, s: Settings, t: Tally): Pas
         t.unreachable++;
         continue;
       }
-      if (r.data.length == 0) {
+      if (r.dataB64.length == 0) {
         out.silent.push(e);
         continue;
       }
@@ -156,7 +160,10 @@ function runPass(targets: Endpoint[], probe: string, s: Settings, t: Tally): Pas
 class BannerGrabber extends PluginModule {
   execute(ctx: ExecuteContext): string | null {
     const s = settingsOf(ctx.config);
-    const targets = openTcpEndpoints(contextGet("open_ports"));
+    const endpoints = new Endpoints();
+    const pages = new ContextPages("open_ports");
+    for (let page = pages.next(); page.len() > 0; page = pages.next()) endpoints.add(page);
+    const targets = endpoints.list;
     const t = new Tally();
 
     let pass = runPass(targets, PROBE_PASSIVE, s, t);

@@ -64,7 +64,7 @@ describe('banner-grabber: passive read, then HTTP for silent ports', () => {
     for (const p of passive!) {
       expect(p.host).toBe(HOST);
       expect(p.payload_b64).toBeUndefined();
-      expect(p.read).toEqual({ max_bytes: 4096, timeout_ms: 2000 });
+      expect(p.read).toEqual({ max_bytes: 4096, timeout_ms: 2000, idle_ms: 300 });
     }
     expect(http!.map((p) => p.port)).toEqual([80, 8080, 9100]);
     for (const p of http!) expect(sent(p)).toMatch(GET);
@@ -115,8 +115,39 @@ describe('banner-grabber: configuration and edge cases', () => {
       tcp: [{ port: 22, data: fixture('ssh-greeting.txt') }],
     });
     expect(r.state, r.error).toBe('done');
-    expect(r.probes[0]![0]!.read).toEqual({ max_bytes: 16, timeout_ms: 750 });
+    expect(r.probes[0]![0]!.read).toEqual({ max_bytes: 16, timeout_ms: 750, idle_ms: 300 });
     expect(decode((r.written.banners as Rec[])[0]!.data_b64)).toEqual(fixture('ssh-greeting.txt').subarray(0, 16));
+  });
+
+  it('asks both passes to end a read idle_ms after the last byte, and sends none for idle_ms 0', async () => {
+    const tcp = [
+      { port: 22, data: fixture('ssh-greeting.txt'), stayOpen: true }, // greets, then waits for the client
+      { port: 80, whenSent: GET, data: fixture('http-response.http'), stayOpen: true },
+      { port: 80 },
+    ];
+    const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, config: { idle_ms: 150 }, tcp });
+    expect(r.state, r.error).toBe('done');
+    expect(r.probes.flat().map((p) => p.read)).toEqual(Array(3).fill({ max_bytes: 4096, timeout_ms: 2000, idle_ms: 150 }));
+    expect((r.written.banners as Rec[]).map((b) => [b.port, b.probe])).toEqual([[22, 'passive'], [80, 'http-get']]);
+    expect(decode((r.written.banners as Rec[])[0]!.data_b64)).toEqual(fixture('ssh-greeting.txt'));
+
+    const off = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22)] }, config: { idle_ms: 0 }, tcp });
+    expect(off.state, off.error).toBe('done');
+    expect(off.probes[0]![0]!.read).toEqual({ max_bytes: 4096, timeout_ms: 2000 });
+  });
+
+  it('reads open_ports in pages and grabs each distinct endpoint once', async () => {
+    const ports = Array.from({ length: 600 }, (_, i) => 20_000 + i);
+    const r = await runPlugin({
+      plugin: PLUGIN,
+      context: { open_ports: [...ports, ...ports.slice(0, 50)].map((p) => open(p)) },
+      config: { http_fallback: false },
+      tcp: ports.map((port) => ({ port, data: 'hi' })),
+    });
+    expect(r.state, r.error).toBe('done');
+    expect(r.probes.flat().map((p) => p.port)).toEqual(ports);
+    const reads = r.transcript.filter((t) => t.op === 'context.get').map((t) => t.result);
+    expect(reads).toEqual([{ count: 256, offset: 0 }, { count: 256, offset: 256 }, { count: 138, offset: 512 }, { count: 0, offset: 650 }]);
   });
 
   it('brackets an IPv6 literal in the Host field (RFC 3986 §3.2.2)', async () => {

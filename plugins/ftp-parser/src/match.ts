@@ -5,8 +5,7 @@
  * dictionary. An SMTP greeting is not FTP: it names SMTP or a mail server.
  */
 
-import { Reply, replyText } from "./reply";
-import { afterWord, findWord, versionAt, isDigit } from "./text";
+import { NumericReply, afterWord, findWord, versionAt, isDigit } from "../../../sdk/assemblyscript/index";
 
 export class FtpMatch {
   product: string = "";
@@ -80,9 +79,9 @@ function confidenceFor(version: string): i32 {
 }
 
 /** Identifies the FTP server behind a greeting; null when the reply is not an FTP greeting. */
-export function identify(r: Reply): FtpMatch | null {
+export function identify(r: NumericReply): FtpMatch | null {
   if (r.code != 220) return null;
-  const text = replyText(r, 2048);
+  const text = r.text(2048);
   const lower = text.toLowerCase();
   if (looksLikeMail(lower)) return null;
   const m = new FtpMatch();

@@ -10,10 +10,11 @@ import {
   ExecuteContext,
   register,
   JsonValue,
-  contextGet,
+  ContextRecords,
   contextSet,
   base64Decode,
   latin1,
+  printable,
   cpe23,
   fingerprint,
 } from "../../../sdk/assemblyscript/index";
@@ -21,7 +22,6 @@ export * from "../../../sdk/assemblyscript/exports";
 
 import { parseResponse, HttpResponse } from "./parse";
 import { extractTitle } from "./title";
-import { printable } from "./text";
 import { Product, serverProducts, poweredByProducts, titleProduct, mergeProduct } from "./products";
 
 const FLUSH_AT: i32 = 256;
@@ -54,7 +54,7 @@ function fieldsOf(r: HttpResponse, title: string): JsonValue {
 
 class HttpParser extends PluginModule {
   execute(ctx: ExecuteContext): string | null {
-    const banners = contextGet("banners");
+    const banners = new ContextRecords("banners");
     let services = JsonValue.arr();
     let prints = JsonValue.arr();
     const done = new Set<string>();
@@ -62,8 +62,7 @@ class HttpParser extends PluginModule {
     let identified = 0;
     let products = 0;
 
-    for (let i = 0; i < banners.len(); i++) {
-      const b = banners.at(i);
+    for (let b = banners.next(); b !== null; b = banners.next()) {
       if (!b.isObj()) continue;
       const host = b.getStr("host");
       const port = b.getInt("port", -1);
@@ -121,7 +120,7 @@ class HttpParser extends PluginModule {
     const err = flush(services, prints);
     if (err !== null) return err;
 
-    ctx.summary.setInt("banners", banners.len()).setInt("identified", identified).setInt("products", products);
+    ctx.summary.setInt("banners", banners.seen).setInt("identified", identified).setInt("products", products);
     if (undecodable > 0) ctx.summary.setInt("undecodable", undecodable);
     return null;
   }

@@ -4,7 +4,7 @@
  * functions over latin1 text (one char per byte); no host calls.
  */
 
-import { isDigit, isAlnum } from "./text";
+import { isDigit, isAlnum } from "../../../sdk/assemblyscript/index";
 
 /** Field lines kept per response; past this a hostile or broken server gets `truncated`. */
 export const MAX_FIELD_LINES: i32 = 100;

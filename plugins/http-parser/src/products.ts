@@ -6,7 +6,7 @@
  * follow the NVD dictionary.
  */
 
-import { versionAt, startsWithLower, printable } from "./text";
+import { versionAt, startsWithLower, printable } from "../../../sdk/assemblyscript/index";
 
 export class Product {
   name: string = "";

@@ -4,7 +4,7 @@
  * "RouterOS router configuration page"). Pure functions over latin1 text.
  */
 
-import { isDigit, isAlnum } from "./text";
+import { isDigit, isAlnum } from "../../../sdk/assemblyscript/index";
 
 /** Body characters searched: titles live in <head>, near the top. */
 const SEARCH: i32 = 65536;

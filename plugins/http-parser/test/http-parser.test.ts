@@ -217,4 +217,11 @@ describe('http-parser: TLS, not HTTP, and hostile input', () => {
     expect(r.written.parsed_services).toHaveLength(1500);
     expect(r.written.service_fingerprints).toHaveLength(3000);
   });
+
+  it('parses the largest banner a record may hold (a 1 MiB response) within its memory cap', async () => {
+    const resp = `HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n<title>big</title>${'b'.repeat(1 << 20)}`.slice(0, 1 << 20);
+    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(80, resp), banner(8080, resp)] } });
+    expect(r.state, r.error).toBe('done');
+    expect(r.written.parsed_services).toHaveLength(2);
+  });
 });

@@ -10,27 +10,27 @@ import {
   ExecuteContext,
   register,
   JsonValue,
-  contextGet,
+  ContextRecords,
   contextSet,
   base64Decode,
   latin1,
+  parseNumericReply,
+  printable,
   cpe23,
   fingerprint,
 } from "../../../sdk/assemblyscript/index";
 export * from "../../../sdk/assemblyscript/exports";
 
-import { parseReply } from "./reply";
 import { identify } from "./match";
-import { printable } from "./text";
 
 /** Records per context.set call: keeps each host-call request small while streaming results on. */
 const FLUSH_AT: i32 = 256;
-/** Greetings are short; reply.ts searches no further than this either. */
+/** Greetings are short; parseNumericReply searches no further than this either. */
 const DECODE_BYTES: i32 = 16384;
 
 class SmtpParser extends PluginModule {
   execute(ctx: ExecuteContext): string | null {
-    const banners = contextGet("banners");
+    const banners = new ContextRecords("banners");
     let services = JsonValue.arr();
     let prints = JsonValue.arr();
     const done = new Set<string>();
@@ -38,8 +38,7 @@ class SmtpParser extends PluginModule {
     let identified = 0;
     let named = 0;
 
-    for (let i = 0; i < banners.len(); i++) {
-      const b = banners.at(i);
+    for (let b = banners.next(); b !== null; b = banners.next()) {
       if (!b.isObj()) continue;
       const host = b.getStr("host");
       const port = b.getInt("port", -1);
@@ -53,7 +52,7 @@ class SmtpParser extends PluginModule {
         undecodable++;
         continue;
       }
-      const reply = parseReply(latin1(raw.length > DECODE_BYTES ? raw.subarray(0, DECODE_BYTES) : raw));
+      const reply = parseNumericReply(latin1(raw.length > DECODE_BYTES ? raw.subarray(0, DECODE_BYTES) : raw));
       if (reply === null) continue;
       const m = identify(reply);
       if (m === null) continue;
@@ -88,7 +87,7 @@ class SmtpParser extends PluginModule {
     const err = flush(services, prints);
     if (err !== null) return err;
 
-    ctx.summary.setInt("banners", banners.len()).setInt("identified", identified).setInt("named", named);
+    ctx.summary.setInt("banners", banners.seen).setInt("identified", identified).setInt("named", named);
     if (undecodable > 0) ctx.summary.setInt("undecodable", undecodable);
     return null;
   }

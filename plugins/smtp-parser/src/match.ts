@@ -6,8 +6,7 @@
  * greeting spells them; CPE names follow the NVD dictionary.
  */
 
-import { Reply, replyText } from "./reply";
-import { findWord, versionAt } from "./text";
+import { NumericReply, findWord, versionAt } from "../../../sdk/assemblyscript/index";
 
 export class SmtpMatch {
   product: string = "";
@@ -103,9 +102,9 @@ function confidenceFor(version: string): i32 {
 }
 
 /** Identifies the mail server behind a greeting; null when the reply is not an SMTP greeting. */
-export function identify(r: Reply): SmtpMatch | null {
+export function identify(r: NumericReply): SmtpMatch | null {
   if (r.code != 220 && r.code != 554 && r.code != 421) return null;
-  const text = replyText(r, 2048);
+  const text = r.text(2048);
   const lower = text.toLowerCase();
   if (isFtpLike(lower)) return null;
   const m = new SmtpMatch();

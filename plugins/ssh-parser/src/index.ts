@@ -9,7 +9,7 @@ import {
   ExecuteContext,
   register,
   JsonValue,
-  contextGet,
+  ContextRecords,
   contextSet,
   base64Decode,
   latin1,
@@ -28,7 +28,7 @@ const DECODE_BYTES: i32 = 16384;
 
 class SshParser extends PluginModule {
   execute(ctx: ExecuteContext): string | null {
-    const banners = contextGet("banners");
+    const banners = new ContextRecords("banners");
     let services = JsonValue.arr();
     let prints = JsonValue.arr();
     const done = new Set<string>();
@@ -36,8 +36,7 @@ class SshParser extends PluginModule {
     let identified = 0;
     let withVersion = 0;
 
-    for (let i = 0; i < banners.len(); i++) {
-      const b = banners.at(i);
+    for (let b = banners.next(); b !== null; b = banners.next()) {
       if (!b.isObj()) continue;
       const host = b.getStr("host");
       const port = b.getInt("port", -1);
@@ -84,7 +83,7 @@ class SshParser extends PluginModule {
     const err = flush(services, prints);
     if (err !== null) return err;
 
-    ctx.summary.setInt("banners", banners.len()).setInt("identified", identified).setInt("with_version", withVersion);
+    ctx.summary.setInt("banners", banners.seen).setInt("identified", identified).setInt("with_version", withVersion);
     if (undecodable > 0) ctx.summary.setInt("undecodable", undecodable);
     return null;
   }

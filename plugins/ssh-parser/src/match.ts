@@ -7,7 +7,7 @@
  */
 
 import { SshIdent } from "./parse";
-import { isDigit, startsWithLower, versionAt } from "./text";
+import { isDigit, startsWithLower, versionAt } from "../../../sdk/assemblyscript/index";
 
 export class SshMatch {
   product: string = "";

@@ -8,7 +8,7 @@
  * functions: no host calls, so they are tested over captured banners.
  */
 
-import { isDigit, splitLines, printable } from "./text";
+import { isDigit, splitLines, printable } from "../../../sdk/assemblyscript/index";
 
 /** How much of a banner is searched for the identification line. */
 const SCAN_BYTES: i32 = 16384;

@@ -156,3 +156,28 @@ describe('ssh-parser: not SSH, and hostile input', () => {
     expect(r.output.summary).toMatchObject({ banners: 3, identified: 1, undecodable: 1 });
   });
 });
+
+describe('ssh-parser: memory holds a page of banners, not the list', () => {
+  const ident = 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n';
+  const padded = (size: number) => ident + 'x'.repeat(size - ident.length);
+
+  it('parses 5 000 banners of 4 KiB within its memory cap, reading them in pages', async () => {
+    // Read whole, these cost about 160 MiB of guest memory: five times the cap.
+    const banners = Array.from({ length: 5000 }, (_, i) => ({ ...banner(22, padded(4096)), host: `10.2.${i >> 8}.${i & 255}` }));
+    const r = await runPlugin({ plugin: PLUGIN, context: { banners } });
+    expect(r.state, r.error).toBe('done');
+    expect(r.written.parsed_services).toHaveLength(5000);
+    expect(r.written.service_fingerprints).toHaveLength(5000);
+    expect(r.output.summary).toMatchObject({ banners: 5000, identified: 5000 });
+    const reads = r.transcript.filter((t) => t.op === 'context.get').map((t) => t.result as { count: number; offset?: number });
+    expect(reads.length).toBeGreaterThan(20);
+    expect(reads.every((x) => x.offset !== undefined && x.count <= 256)).toBe(true);
+    expect(reads.at(-1)).toEqual({ count: 0, offset: 5000 });
+  });
+
+  it('parses the largest banner a record may hold (1 MiB) within its memory cap', async () => {
+    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(22, padded(1 << 20)), banner(2222, padded(1 << 20))] } });
+    expect(r.state, r.error).toBe('done');
+    expect(r.written.service_fingerprints).toHaveLength(2);
+  });
+});

@@ -8,48 +8,53 @@ import {
   PluginModule,
   ExecuteContext,
   register,
-  contextGet,
   contextSet,
   logDebug,
   logWarn,
-  parsePortSpec,
+  selectPorts,
+  scanHosts,
   tcpScan,
+  tcpProbe,
+  BatchPlan,
+  JsonValue,
   TcpBatch,
+  TcpProbe,
+  TcpResult,
+  SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
-import { BatchPlan, uniqueHosts } from "./batches";
 import { Tally } from "./tally";
 
 export * from "../../../sdk/assemblyscript/exports";
 
-const SCOPE_ERROR = "PENTORA_E_SCOPE";
-
 class TcpConnectScanner extends PluginModule {
   private tally: Tally = new Tally();
   private outOfScope: i32 = 0;
+  private timeout: i32 = 1000;
+  private retries: i32 = 0;
 
   execute(ctx: ExecuteContext): string | null {
     const spec = ctx.config.getStr("ports", "");
-    const ports = parsePortSpec(spec);
+    const ports = selectPorts(spec, <i32>ctx.config.getInt("top_ports", 0), "tcp");
     if (ports === null) return "invalid ports spec \"" + spec + "\" (expected e.g. \"22,80,8000-8100\" or \"-\")";
-    const timeout = <i32>ctx.config.getInt("connect_timeout_ms", 1000);
+    this.timeout = <i32>ctx.config.getInt("connect_timeout_ms", 1000);
+    this.retries = <i32>ctx.config.getInt("retries", 0);
     const batchSize = <i32>ctx.config.getInt("batch_size", 4096);
 
-    const targets = contextGet("targets").values();
-    const names = new Array<string>();
-    for (let i = 0; i < targets.length; i++) names.push(targets[i].getStr("host"));
-    const plan = new BatchPlan(uniqueHosts(names), ports, batchSize);
+    const targets = scanHosts(true);
+    const plan = new BatchPlan(targets.hosts, ports, batchSize);
     this.tally = new Tally();
     this.outOfScope = 0;
     const batches = plan.count();
     logDebug("scanning " + plan.hosts.length.toString() + " host(s) x " + ports.length.toString() + " port(s) in " + batches.toString() + " batch(es)");
 
     for (let i = 0; i < batches; i++) {
-      const hosts = plan.hostsAt(i);
-      const err = this.scan(hosts, plan.portsAt(i), timeout);
+      const err = this.scan(plan.hostsAt(i), plan.portsAt(i));
       if (err !== null) return "batch " + (i + 1).toString() + " of " + batches.toString() + ": " + err;
     }
 
-    ctx.summary.setInt("hosts", plan.hosts.length).setInt("ports", ports.length).setInt("batches", batches);
+    ctx.summary.setInt("hosts", plan.hosts.length);
+    if (targets.down > 0) ctx.summary.setInt("hosts_down", targets.down);
+    ctx.summary.setInt("ports", ports.length).setInt("batches", batches);
     this.tally.writeSummary(ctx.summary);
     if (this.outOfScope > 0) ctx.summary.setInt("hosts_out_of_scope", this.outOfScope);
     return null;
@@ -62,13 +67,13 @@ class TcpConnectScanner extends PluginModule {
    * bad name does not cost its neighbours. Any other failure (no grant, a
    * limit) ends the scan with that error.
    */
-  private scan(hosts: string[], ports: i32[], timeout: i32): string | null {
-    const batch: TcpBatch = tcpScan(hosts, ports, timeout);
+  private scan(hosts: string[], ports: i32[]): string | null {
+    const batch: TcpBatch = tcpScan(hosts, ports, this.timeout);
     if (!batch.ok) {
       if (batch.code != SCOPE_ERROR) return "net.tcp.probe failed: " + batch.error;
       if (hosts.length > 1) {
         for (let h = 0; h < hosts.length; h++) {
-          const err = this.scan([hosts[h]], ports, timeout);
+          const err = this.scan([hosts[h]], ports);
           if (err !== null) return err;
         }
         return null;
@@ -77,12 +82,47 @@ class TcpConnectScanner extends PluginModule {
       logWarn("skipping " + hosts[0] + ": " + batch.error);
       return null;
     }
-    const open = this.tally.add(batch.results);
+    const open = JsonValue.arr();
+    const silent = this.settle(batch.results, open, this.retries > 0);
+    const err = this.retry(silent, open);
+    if (err !== null) return err;
     // Append after every batch so grabbers downstream start on the first open ports.
     if (open.len() > 0) {
       const w = contextSet("open_ports", open, true);
       if (!w.ok) return "writing open_ports failed: " + w.code + ": " + w.message;
     }
+    return null;
+  }
+
+  /** Counts final answers into the tally (open ones into `open`); returns the filtered ones when they get another try. */
+  private settle(results: TcpResult[], open: JsonValue, holdFiltered: bool): TcpResult[] {
+    const silent = new Array<TcpResult>();
+    for (let i = 0; i < results.length; i++) {
+      const r = unchecked(results[i]);
+      if (holdFiltered && r.state == "filtered") {
+        silent.push(r);
+        continue;
+      }
+      const rec = this.tally.count(r);
+      if (rec !== null) open.push(rec);
+    }
+    return silent;
+  }
+
+  /**
+   * Probes ports that stayed silent again, up to `retries` more times: a
+   * lost SYN or SYN-ACK looks like a filtering firewall on the first try.
+   */
+  private retry(silent: TcpResult[], open: JsonValue): string | null {
+    for (let round = 1; round <= this.retries && silent.length > 0; round++) {
+      const probes = new Array<TcpProbe>();
+      for (let i = 0; i < silent.length; i++) probes.push(new TcpProbe(unchecked(silent[i]).host, unchecked(silent[i]).port));
+      this.tally.retried += probes.length;
+      const again = tcpProbe(probes, this.timeout);
+      if (!again.ok) return "net.tcp.probe (retry " + round.toString() + ") failed: " + again.error;
+      silent = this.settle(again.results, open, round < this.retries);
+    }
+    for (let i = 0; i < silent.length; i++) this.tally.count(unchecked(silent[i]));
     return null;
   }
 }

@@ -123,4 +123,49 @@ describe('tcp-connect-scanner', () => {
     expect(r.output.summary).toMatchObject({ hosts: 3, probed: 2, open: 2, hosts_out_of_scope: 1 });
     expect(r.logs.some((l) => l.level === 'warn' && l.msg.startsWith('skipping 10.9.9.9: PENTORA_E_SCOPE'))).toBe(true);
   });
+
+  it('top_ports narrows the port list to its highest-ranked ports, likeliest first', async () => {
+    const r = await runPlugin({ plugin: PLUGIN, context: targets('127.0.0.1'), config: { ports: '1-1024', top_ports: 4 } });
+    expect(r.probes.flat().map((p) => p.port)).toEqual([80, 443, 22, 445]);
+    expect(r.output.summary).toMatchObject({ ports: 4, probed: 4 });
+  });
+
+  it('skips the targets host discovery found down, and scans all when discovery wrote nothing', async () => {
+    const down = await runPlugin({
+      plugin: PLUGIN,
+      context: {
+        ...targets('127.0.0.1', '127.0.0.2'),
+        discovered_hosts: [
+          { host: '127.0.0.1', alive: true, method: 'icmp-echo' },
+          { host: '127.0.0.2', alive: false, method: 'icmp-echo' },
+        ],
+      },
+      config: { ports: '22' },
+    });
+    expect(pairs(down.probes)).toEqual(['127.0.0.1:22']);
+    expect(down.output.summary).toMatchObject({ hosts: 1, hosts_down: 1 });
+    const none = await runPlugin({ plugin: PLUGIN, context: { ...targets('127.0.0.1', '127.0.0.2'), discovered_hosts: [] }, config: { ports: '22' } });
+    expect(pairs(none.probes)).toEqual(['127.0.0.1:22', '127.0.0.2:22']);
+  });
+
+  it('with retries, connects again to ports that stayed silent; only the last answer counts', async () => {
+    // 23 answers on the second try (as after a lost SYN), 25 never does.
+    const r = await runPlugin({
+      plugin: PLUGIN,
+      context: targets('127.0.0.1'),
+      config: { ports: '22,23,25', retries: 2 },
+      tcp: [
+        { port: 22 },
+        { port: 23, state: 'filtered', times: 1 },
+        { port: 23 },
+        { port: 25, state: 'filtered' },
+      ],
+    });
+    expect(r.state, r.error).toBe('done');
+    // First the whole list, then the silent ones: 23 and 25, then 25 alone.
+    expect(r.probes.map((b) => b.map((p) => p.port))).toEqual([[22, 23, 25], [23, 25], [25]]);
+    expect(r.written.open_ports!.map((p) => (p as { port: number }).port)).toEqual([22, 23]);
+    expect(r.output.summary).toMatchObject({ probed: 3, open: 2, closed: 0, filtered: 1, retried: 3 });
+  });
 });
+

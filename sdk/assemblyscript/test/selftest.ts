@@ -20,6 +20,10 @@ import {
   cpe23,
   fingerprint,
   contextGet,
+  contextGetPage,
+  contextCount,
+  ContextPages,
+  ContextRecords,
   contextSet,
   clockNow,
   tcpScan,
@@ -314,6 +318,7 @@ function testHostCalls(): void {
   check("contextGet on a host error is an empty array", denied.isArr() && denied.len() == 0);
   const empty = contextGet("unwritten");
   check("contextGet of an unwritten key is an empty array", empty.isArr() && empty.len() == 0);
+  testPaging();
   const w = contextSet("open_ports", JsonValue.arr().push(JsonValue.obj().setStr("host", "h")), true);
   check("contextSet reply", w.ok && w.value.getInt("count") == 1);
   expectNum("clockNow", clockNow(), 1700000000123.0);
@@ -323,14 +328,38 @@ function testHostCalls(): void {
   if (scan.results.length == 2) {
     const r = scan.results[0];
     check("tcpScan result fields", r.host == "10.0.0.1" && r.port == 22 && r.state == "open" && r.rttMs == 1.5);
+    expectStr("tcpScan dataB64 is the host's base64, as sent", r.dataB64, "U1NILTIuMC14DQo=");
     check("tcpScan data decoded", latin1(r.data) == "SSH-2.0-x\r\n" && scan.results[1].data.length == 0 && scan.results[1].reason == "ECONNREFUSED");
+    check("tcpScan: no data, no base64", scan.results[1].dataB64 == "");
   }
   const p = new TcpProbe("10.0.0.9", 25);
   p.payload = latin1Bytes("EHLO x\r\n");
   p.readMaxBytes = 512;
   p.readTimeoutMs = 900;
+  p.readIdleMs = 250;
   const denied2 = tcpProbe([p], 100);
   check("tcpProbe failure carries code and message", !denied2.ok && denied2.error == "PENTORA_E_SCOPE: 10.0.0.9 is outside the scan scope");
+}
+
+/** The stub host holds five records {"id": 0..4} under "pages" and honours offset/limit. */
+function testPaging(): void {
+  const page = contextGetPage("pages", 1, 2);
+  check("contextGetPage returns the slice", page.len() == 2 && page.at(0).getInt("id") == 1 && page.at(1).getInt("id") == 2);
+  expectInt("contextCount", contextCount("pages"), 5);
+
+  const pages = new ContextPages("pages", 2);
+  let sizes = "";
+  for (let pg = pages.next(); pg.len() > 0; pg = pages.next()) sizes += pg.len().toString();
+  expectStr("ContextPages pages until an empty page", sizes, "221");
+  expectInt("ContextPages.seen", pages.seen, 5);
+  expectInt("ContextPages after the end", pages.next().len(), 0);
+
+  const records = new ContextRecords("pages", 2);
+  let ids = "";
+  for (let r = records.next(); r !== null; r = records.next()) ids += r.getInt("id").toString();
+  expectStr("ContextRecords yields every record in order", ids, "01234");
+  expectInt("ContextRecords.seen", records.seen, 5);
+  check("ContextRecords on a host error ends at once", new ContextRecords("denied").next() === null);
 }
 
 export function run(): i32 {

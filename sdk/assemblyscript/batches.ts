@@ -1,4 +1,6 @@
 /**
+ * Scan batching shared by the scanner plugins.
+ *
  * Splits targets x ports into host calls of at most `batchSize` probes, each
  * in the targets x ports form the host expands itself (no per-probe JSON).
  *
@@ -57,17 +59,4 @@ export class BatchPlan {
     const start = (i % this.slicesPerHost) * this.batchSize;
     return this.ports.slice(start, min(start + this.batchSize, this.ports.length));
   }
-}
-
-/** The distinct non-empty `host` fields of `targets` records, in first-seen order. */
-export function uniqueHosts(hosts: string[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (let i = 0; i < hosts.length; i++) {
-    const h = hosts[i];
-    if (h.length == 0 || seen.has(h)) continue;
-    seen.add(h);
-    out.push(h);
-  }
-  return out;
 }

@@ -1,17 +1,27 @@
 /**
- * ASCII helpers for banner matching. AssemblyScript has no RegExp, so the
- * matchers scan by hand. Banner text is latin1-decoded (one char per byte),
- * so every index here is a byte offset into what the server sent.
+ * ASCII text helpers for matching what servers send. AssemblyScript has no
+ * RegExp, so banner matchers scan by hand. Banner text is latin1-decoded (one
+ * char per byte, see `latin1`), so every index here is a byte offset into
+ * what the server sent.
+ *
+ * @example
+ *   const lower = line.toLowerCase();
+ *   const at = afterWord(lower, "vsftpd");          // just past "vsFTPd " in "220 (vsFTPd 3.0.3)"
+ *   const version = versionAt(line, at);            // "3.0.3"
+ *   fp.setStr("evidence", printable(line, 300));    // control bytes shown as "."
  */
 
+/** ASCII 0-9 (a char code, as `charCodeAt` gives it). */
 export function isDigit(c: i32): bool {
   return c >= 0x30 && c <= 0x39;
 }
 
+/** ASCII A-Z, a-z. */
 export function isAlpha(c: i32): bool {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
+/** ASCII letter or digit. */
 export function isAlnum(c: i32): bool {
   return isDigit(c) || isAlpha(c);
 }
@@ -22,9 +32,9 @@ function isWordChar(c: i32): bool {
 }
 
 /**
- * The lines of `text`, split at LF with one trailing CR dropped: RFC 4253
- * §4.2, RFC 959 and RFC 5321 all end lines with CRLF, and older peers send a
- * bare LF. At most `maxLines` lines are returned (a hostile peer can send
+ * The lines of `text`, split at LF with one trailing CR dropped: text
+ * protocols end lines with CRLF (RFC 4253 §4.2, RFC 959, RFC 5321, RFC 9112),
+ * and older peers send a bare LF. At most `maxLines` lines are returned (a hostile peer can send
  * thousands); a final unterminated line is kept, since reads are capped.
  */
 export function splitLines(text: string, maxLines: i32): string[] {

@@ -1,0 +1,90 @@
+/**
+ * Numeric reply lines, the shape shared by FTP (RFC 959 §4.2), SMTP
+ * (RFC 5321 §4.2), NNTP (RFC 3977 §3.2) and their kin:
+ *
+ *   single line:  xyz SP text CRLF          (or "xyz" CRLF alone)
+ *   multi-line:   xyz-text CRLF ... xyz SP text CRLF
+ *
+ * RFC 959 lets the lines between the first and the last be anything (even
+ * text starting with digits); RFC 5321 and many servers prefix every line
+ * with "xyz-". Both read the same way: the reply ends at the first line that
+ * is the code followed by a space (or the code alone). What a code means is
+ * the protocol's business, not this file's.
+ *
+ * @example
+ *   const r = parseNumericReply("220-Welcome\r\n220 ready\r\n");
+ *   // r.code == 220, r.lines == ["Welcome", "ready"], r.complete == true, r.text(80) == "Welcome ready"
+ */
+
+import { isDigit, splitLines } from "./text";
+
+/** Lines read of one reply unless asked otherwise: real replies are a few lines; hostile ones are cut. */
+export const REPLY_MAX_LINES: i32 = 64;
+/** Characters of the text searched unless asked otherwise. */
+export const REPLY_SCAN_CHARS: i32 = 16384;
+
+export class NumericReply {
+  code: i32 = 0;
+  /** Each line's text with its "xyz-" / "xyz " prefix removed. */
+  lines: string[] = [];
+  /** The terminating "xyz SP" line was seen (not cut by the read limit or the line cap). */
+  complete: bool = false;
+
+  /** The lines joined by a space, trimmed, cut to `max` characters. */
+  text(max: i32): string {
+    const t = this.lines.join(" ").trim();
+    return t.length > max ? t.substring(0, max) : t;
+  }
+}
+
+/**
+ * The reply code at the start of `line`: three digits, the first 1-5 (every
+ * protocol of this shape uses 1yz..5yz), then the end of the line, a space
+ * or "-". -1 otherwise.
+ */
+export function replyCode(line: string): i32 {
+  if (line.length < 3) return -1;
+  const a = line.charCodeAt(0);
+  const b = line.charCodeAt(1);
+  const c = line.charCodeAt(2);
+  if (!isDigit(a) || !isDigit(b) || !isDigit(c)) return -1;
+  if (a < 0x31 || a > 0x35) return -1;
+  if (line.length > 3) {
+    const sep = line.charCodeAt(3);
+    if (sep != 0x20 && sep != 0x2d) return -1;
+  }
+  return (a - 0x30) * 100 + (b - 0x30) * 10 + (c - 0x30);
+}
+
+/**
+ * Parses the first reply of `text` (one reply's lines, from the first
+ * `scanChars` characters, at most `maxLines` lines), or null when the text
+ * does not start with a reply line.
+ */
+export function parseNumericReply(text: string, maxLines: i32 = REPLY_MAX_LINES, scanChars: i32 = REPLY_SCAN_CHARS): NumericReply | null {
+  const window = text.length > scanChars ? text.substring(0, scanChars) : text;
+  const lines = splitLines(window, maxLines);
+  if (lines.length == 0) return null;
+  const first = unchecked(lines[0]);
+  const code = replyCode(first);
+  if (code < 0) return null;
+  const r = new NumericReply();
+  r.code = code;
+  const prefix = first.substring(0, 3);
+  if (first.length == 3 || first.charCodeAt(3) == 0x20) {
+    r.lines.push(first.length > 4 ? first.substring(4) : "");
+    r.complete = true;
+    return r;
+  }
+  r.lines.push(first.substring(4));
+  for (let i = 1; i < lines.length; i++) {
+    const line = unchecked(lines[i]);
+    if (line.startsWith(prefix) && (line.length == 3 || line.charCodeAt(3) == 0x20)) {
+      r.lines.push(line.length > 4 ? line.substring(4) : "");
+      r.complete = true;
+      break;
+    }
+    r.lines.push(line.startsWith(prefix + "-") ? line.substring(4) : line);
+  }
+  return r;
+}
