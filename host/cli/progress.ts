@@ -125,9 +125,11 @@ export class ProgressDisplay {
     this.#samples.push({ at: now, packets: s.packets, done });
     while (this.#samples.length > 2 && now - (this.#samples[0] as { at: number }).at > 2000) this.#samples.shift();
     const first = this.#samples[0] as { at: number; packets: number; done: number };
+    // Over the last ~2 s; on the first sample, over the run so far.
     const span = (now - first.at) / 1000;
-    const pps = span > 0 ? (s.packets - first.packets) / span : 0;
-    const rate = span > 0 ? (done - first.done) / span : 0;
+    const all = now / 1000;
+    const pps = span > 0 ? (s.packets - first.packets) / span : all > 0 ? s.packets / all : 0;
+    const rate = span > 0 ? (done - first.done) / span : all > 0 ? done / all : 0;
     return formatProgress(s, pps, rate);
   }
 

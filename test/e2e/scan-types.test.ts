@@ -33,9 +33,15 @@ function listen(host: string, port = 0): Promise<Listener> {
 const records = (r: CliResult) => r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 const openPorts = (r: CliResult) => records(r).filter((x) => x.type === 'port').map((x) => `${String(x.host)}:${Number(x.port)}`).sort();
 
+/** Scan ids sort by second only, so "the last scan" is the one directory the last run added. */
+const seenScans = new Map<string, Set<string>>();
 function lastScanDir(ws: string): string {
-  const ids = fs.readdirSync(path.join(ws, 'scans')).sort();
-  return path.join(ws, 'scans', ids[ids.length - 1]!);
+  const seen = seenScans.get(ws) ?? new Set<string>();
+  const fresh = fs.readdirSync(path.join(ws, 'scans')).filter((id) => !seen.has(id));
+  if (fresh.length !== 1) throw new Error(`expected one new scan in ${ws}, found ${fresh.length}`);
+  seen.add(fresh[0]!);
+  seenScans.set(ws, seen);
+  return path.join(ws, 'scans', fresh[0]!);
 }
 function transcript(dir: string): Array<{ plugin: string; op: string; target?: string }> {
   return fs.readFileSync(path.join(dir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { plugin: string; op: string; target?: string });
@@ -88,6 +94,7 @@ describe('pentora scan: scan types, top ports, discovery and progress (loopback)
     expect(openPorts(top3).filter((p) => p.endsWith(`:${a.port}`) || p.endsWith(`:${b.port}`))).toEqual([]);
     const top5 = await runCli(['scan', '--targets', '127.0.0.1', '--ports', `21,22,23,${a.port},${b.port}`, '--top-ports', '5', '-sT', '-Pn', '--profile', 'portscan', '-o', 'jsonl', '--workspace', ws]);
     expect(openPorts(top5)).toEqual(expect.arrayContaining([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`]));
+    expect(probedPorts(lastScanDir(ws), 'pentora/tcp-connect-scanner', 'net.tcp.probe')).toHaveLength(5);
 
     const top20 = await runCli(['scan', '--targets', '127.0.0.1', '--top-ports', '20', '-sT', '-Pn', '--profile', 'portscan', '-o', 'jsonl', '--workspace', ws]);
     expect(top20.code, top20.stderr).toBe(0);
@@ -122,6 +129,7 @@ describe('pentora scan: scan types, top ports, discovery and progress (loopback)
     ]);
     await prior.updateStatus({ state: 'completed', finished_at: new Date().toISOString() });
     await prior.close();
+    expect(path.basename(lastScanDir(ws))).toBe(prior.id);
     const c = await listen('127.0.0.3', a.port).catch(() => null); // the same port on .3, when free there
     try {
       const r = await runCli(['scan', '--targets', '@discovered', '--ports', String(a.port), '-sT', '-Pn', '--profile', 'portscan', '-o', 'jsonl', '--workspace', ws]);
@@ -158,11 +166,13 @@ describe('pentora scan: scan types, top ports, discovery and progress (loopback)
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress[progress.length - 1]).toMatch(/^\[#{20}\] 100% {2}2,001\/2,001 probes {2}\d+ open/);
     expect(forced.stderr).not.toMatch(/\x1b\[K/);
+    lastScanDir(ws);
     // Not forced and stderr not a terminal: no progress anywhere.
     const plain = await runCli(args);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toMatch(/ probes /);
     expect(plain.stdout).not.toMatch(/ probes /);
+    lastScanDir(ws);
   });
 
   const raw = rawCapability();
