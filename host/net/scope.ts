@@ -18,18 +18,8 @@
  */
 
 import { ErrorCode, PentoraError, describeError } from '../errors.ts';
-import {
-  AddressSet,
-  compareIp,
-  defaultResolve,
-  formatIp,
-  normaliseHostname,
-  parseIp,
-  type IpRange,
-  type ParsedIp,
-  type Resolver,
-  type Target,
-} from './targets.ts';
+import { AddressSet, compareIp, formatIp, parseIp, type IpRange, type ParsedIp } from './address.ts';
+import { defaultResolve, normaliseHostname, type Resolver, type Target } from './targets.ts';
 
 export interface ScopeOptions {
   /** How plugin-supplied names are resolved at connect time (default: the system resolver). */

@@ -19,7 +19,7 @@ import { ErrorCode, PentoraError } from '../errors.ts';
 import type { PortState, ReadSpec, TcpProbe, TcpProbeRequest, TcpProbeResult } from '../hostcalls/types.ts';
 import type { Semaphore, TokenBucket } from './rate-limit.ts';
 import type { Scope } from './scope.ts';
-import { canonicalIp } from './targets.ts';
+import { canonicalIp } from './address.ts';
 
 /** Hard caps applied whatever a plugin asks for. */
 export const MAX_READ_BYTES = 1 << 20;

@@ -3,18 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PentoraError } from '../../host/errors.ts';
-import {
-  AddressSet,
-  canonicalIp,
-  formatIp,
-  ipFamily,
-  isLoopback,
-  parseIp,
-  parseSpec,
-  parseTargets,
-  readTargetFile,
-  type Resolver,
-} from '../../host/net/targets.ts';
+import { AddressSet, canonicalIp, formatIp, ipFamily, isLoopback, parseIp } from '../../host/net/address.ts';
+import { parseSpec, parseTargets, readTargetFile, type Resolver } from '../../host/net/targets.ts';
 
 // Names only ever go to this fake resolver; the addresses are parse inputs, never dialled.
 const zone: Record<string, string[]> = {

@@ -17,7 +17,7 @@ import { ErrorCode, PentoraError } from '../../errors.ts';
 import type { IcmpEchoResult, RawScanStats } from '../../hostcalls/types.ts';
 import type { TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
-import { canonicalIp, ipFamily } from '../targets.ts';
+import { canonicalIp, ipFamily } from '../address.ts';
 import { rawCapability, rawUnavailableError, type RawCapability } from './capability.ts';
 import { Icmp6Type, IcmpType, IpProto, buildIcmpEcho, intToIpv4, readU16, readU32 } from './packets.ts';
 import { Pacer, scopeTargets, sendWithRetry, waitUntil, clampInt } from './route.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { ErrorCode, PentoraError } from '../../errors.ts';
 import type { TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
-import { ipFamily } from '../targets.ts';
+import { ipFamily } from '../address.ts';
 
 /**
  * The source address of the route to `dst`: connect(2) on a UDP socket runs

@@ -32,7 +32,7 @@ import {
   writeTcpSyn6,
 } from './packets.ts';
 import { RawSocket, type SendOutcome } from './socket.ts';
-import { canonicalIp } from '../targets.ts';
+import { canonicalIp } from '../address.ts';
 
 export interface SynTarget {
   address: string;

@@ -32,7 +32,7 @@ import { ErrorCode, PentoraError } from '../../errors.ts';
 import type { PortState, RawScanStats, SynScanResult } from '../../hostcalls/types.ts';
 import type { TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
-import { ipFamily } from '../targets.ts';
+import { ipFamily } from '../address.ts';
 import { rawCapability, rawUnavailableError, type RawCapability } from './capability.ts';
 import { SynCookies } from './cookie.ts';
 import { ipv4ToInt, ipv6Bytes } from './packets.ts';

@@ -30,7 +30,7 @@ import { ErrorCode, PentoraError } from '../../errors.ts';
 import type { RawScanStats, UdpPortState, UdpProbe, UdpProbeRequest, UdpProbeResult } from '../../hostcalls/types.ts';
 import { Semaphore, type TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
-import { ipFamily } from '../targets.ts';
+import { ipFamily } from '../address.ts';
 import { clampInt, scopeTargets } from './route.ts';
 
 export const MAX_UDP_PAYLOAD = 1400;
