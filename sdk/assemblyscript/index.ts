@@ -22,11 +22,6 @@ export {
   logError,
   clockNow,
   clockMonoMs,
-  TcpProbe,
-  TcpResult,
-  TcpBatch,
-  tcpProbe,
-  tcpScan,
   OP_CONTEXT_GET,
   OP_CONTEXT_SET,
   OP_LOG,
@@ -35,6 +30,9 @@ export {
   OP_NET_UDP_PROBE,
   OP_NET_ICMP_ECHO,
   OP_NET_SYN_SCAN,
+} from "./host";
+export { TcpProbe, TcpResult, TcpBatch, tcpProbe, tcpScan } from "./host-tcp";
+export {
   RAW_UNAVAILABLE,
   SCOPE_ERROR,
   ScanOptions,
@@ -51,7 +49,7 @@ export {
   UdpBatch,
   udpProbe,
   udpScan,
-} from "./host";
+} from "./host-raw";
 export { ContextPages, ContextRecords, PAGE_RECORDS, PAGE_BYTES } from "./pages";
 export { PluginModule, ExecuteContext, Artifact, register } from "./plugin";
 export { parsePortSpec, formatPortSpec } from "./ports";
@@ -62,3 +60,6 @@ export { cpe23 } from "./cpe";
 export { isDigit, isAlpha, isAlnum, splitLines, versionAt, findWord, afterWord, startsWithLower, printable } from "./text";
 export { NumericReply, parseNumericReply, replyCode, REPLY_MAX_LINES, REPLY_SCAN_CHARS } from "./lines";
 export { fingerprint } from "./fingerprint";
+export { ProductMatch, ProductRule } from "./product-match";
+export { Banner, ParsedBanner, BannerParserModule, BANNER_FLUSH_RECORDS } from "./banner-parser";
+export { GreetingMatch, GreetingParserModule } from "./greeting-parser";

@@ -5,48 +5,22 @@
  * dictionary. An SMTP greeting is not FTP: it names SMTP or a mail server.
  */
 
-import { NumericReply, afterWord, findWord, versionAt, isDigit } from "../../../sdk/assemblyscript/index";
+import { NumericReply, GreetingMatch, ProductRule, afterWord, findWord, versionAt, isDigit } from "../../../sdk/assemblyscript/index";
 
-export class FtpMatch {
-  product: string = "";
-  version: string = "";
-  /** "" when the product has no CPE name. */
-  vendor: string = "";
-  cpeProduct: string = "";
-  osHint: string = "";
-  confidence: i32 = 50;
-  /** The greeting text (reply prefixes removed), for fields and evidence. */
-  text: string = "";
-}
-
-class Rule {
-  marker: string;
-  product: string;
-  vendor: string;
-  cpeProduct: string;
-  osHint: string;
-
-  constructor(marker: string, product: string, vendor: string, cpeProduct: string, osHint: string) {
-    this.marker = marker;
-    this.product = product;
-    this.vendor = vendor;
-    this.cpeProduct = cpeProduct;
-    this.osHint = osHint;
-  }
-}
+export class FtpMatch extends GreetingMatch {}
 
 /** Markers are lower-case words; the version, when shown, follows the marker ("vsFTPd 3.0.3", "Serv-U FTP Server v15.1"). */
-const RULES: Rule[] = [
-  new Rule("vsftpd", "vsftpd", "vsftpd_project", "vsftpd", ""),
-  new Rule("proftpd", "ProFTPD", "proftpd", "proftpd", ""),
-  new Rule("pure-ftpd", "Pure-FTPd", "pureftpd", "pure-ftpd", ""),
-  new Rule("filezilla server", "FileZilla Server", "filezilla-project", "filezilla_server", ""),
+const RULES: ProductRule[] = [
+  new ProductRule("vsftpd", "vsftpd", "vsftpd_project", "vsftpd", ""),
+  new ProductRule("proftpd", "ProFTPD", "proftpd", "proftpd", ""),
+  new ProductRule("pure-ftpd", "Pure-FTPd", "pureftpd", "pure-ftpd", ""),
+  new ProductRule("filezilla server", "FileZilla Server", "filezilla-project", "filezilla_server", ""),
   // IIS's FTP service never shows a version.
-  new Rule("microsoft ftp service", "Microsoft IIS FTP", "microsoft", "internet_information_services", "Windows"),
-  new Rule("serv-u ftp server", "Serv-U", "solarwinds", "serv-u", ""),
-  new Rule("ws_ftp server", "WS_FTP Server", "progress", "ws_ftp_server", ""),
-  new Rule("xlight ftp server", "Xlight FTP Server", "", "", ""),
-  new Rule("bftpd", "bftpd", "bftpd_project", "bftpd", ""),
+  new ProductRule("microsoft ftp service", "Microsoft IIS FTP", "microsoft", "internet_information_services", "Windows"),
+  new ProductRule("serv-u ftp server", "Serv-U", "solarwinds", "serv-u", ""),
+  new ProductRule("ws_ftp server", "WS_FTP Server", "progress", "ws_ftp_server", ""),
+  new ProductRule("xlight ftp server", "Xlight FTP Server", "", "", ""),
+  new ProductRule("bftpd", "bftpd", "bftpd_project", "bftpd", ""),
 ];
 
 /** Words that mark a mail server greeting (RFC 5321 §4.2 greetings name SMTP/ESMTP by convention). */
@@ -90,11 +64,7 @@ export function identify(r: NumericReply): FtpMatch | null {
   for (let i = 0; i < RULES.length; i++) {
     const rule = unchecked(RULES[i]);
     if (findWord(lower, rule.marker) < 0) continue;
-    m.product = rule.product;
-    m.version = versionAfter(text, lower, rule.marker);
-    m.vendor = rule.vendor;
-    m.cpeProduct = rule.cpeProduct;
-    m.osHint = rule.osHint.length > 0 ? rule.osHint : osFromParens(lower);
+    rule.applyTo(m, versionAfter(text, lower, rule.marker), osFromParens(lower));
     // Serv-U before version 7 said "for WinSock": Windows only.
     if (rule.marker == "serv-u ftp server" && lower.includes("for winsock")) m.osHint = "Windows";
     m.confidence = confidenceFor(m.version);

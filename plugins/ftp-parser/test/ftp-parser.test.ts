@@ -4,34 +4,13 @@
  * protocols that must yield nothing; hostile input.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ParserTable, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
-const PLUGIN = 'plugins/ftp-parser';
-const HOST = '192.0.2.30';
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const banner = (port: number, data: Buffer | string, extra: Record<string, unknown> = {}) => ({
-  host: HOST,
-  port,
-  protocol: 'tcp',
-  probe: 'passive',
-  data_b64: (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('base64'),
-  ...extra,
-});
+const t = new ParserTable({ plugin: 'plugins/ftp-parser', host: '192.0.2.30', probe: 'passive', dir: import.meta.dirname });
+const { fixture, banner } = t;
 
-type Rec = Record<string, unknown>;
-const atPort = (items: unknown[] | undefined, port: number): Rec[] => ((items ?? []) as Rec[]).filter((x) => x.port === port);
-const cpe = (vendor: string, product: string, version = '*') => `cpe:2.3:a:${vendor}:${product}:${version}:*:*:*:*:*:*:*`;
-
-interface Case {
-  file: string;
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
+interface Case extends FixtureCase {
   lines: number;
 }
 
@@ -60,42 +39,30 @@ const CASES: Case[] = [
 const BASE_PORT = 2100;
 
 describe('ftp-parser: captured greetings', () => {
-  let r: RunResult;
-  beforeAll(async () => {
-    r = await runPlugin({ plugin: PLUGIN, context: { banners: CASES.map((c, i) => banner(BASE_PORT + i, fixture(c.file))) } });
-  });
+  const run = t.captured(CASES, BASE_PORT);
 
   it('runs to completion with one service and one fingerprint per greeting', () => {
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services).toHaveLength(CASES.length);
-    expect(r.written.service_fingerprints).toHaveLength(CASES.length);
-    expect(r.output.summary).toMatchObject({ banners: CASES.length, identified: CASES.length, named: CASES.filter((c) => c.product).length });
+    t.expectOnePerCase(run.result(), CASES.length, { named: CASES.filter((c) => c.product).length });
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, port: BASE_PORT + i })))('$file', (c) => {
-    const [fp, ...more] = atPort(r.written.service_fingerprints, c.port);
-    expect(more).toHaveLength(0);
-    expect(fp).toMatchObject({ host: HOST, protocol: 'tcp', service: 'ftp', source: 'banner', confidence: c.confidence });
-    expect(fp!.product).toBe(c.product);
-    expect(fp!.version).toBe(c.version);
-    expect(fp!.cpe).toBe(c.cpe);
-    expect(fp!.os_hint).toBe(c.os_hint);
-    expect(String(fp!.evidence)).toMatch(/^220 /);
-    const fields = atPort(r.written.parsed_services, c.port)[0]!.fields as Rec;
+  it.each(run.cases)('$file', (c) => {
+    const r = run.result();
+    const fp = t.expectOnePrint(r, c.port, { service: 'ftp', ...c });
+    expect(String(fp.evidence)).toMatch(/^220 /);
+    const fields = t.fieldsAt(r, c.port);
     expect(fields).toMatchObject({ code: 220, lines: c.lines });
     expect(fields.incomplete).toBeUndefined();
   });
 
   it('joins a multi-line greeting without its reply-code prefixes (RFC 959 §4.2)', () => {
-    const port = BASE_PORT + CASES.findIndex((c) => c.file === 'pure-ftpd.txt');
-    const greeting = String((atPort(r.written.parsed_services, port)[0]!.fields as Rec).greeting);
+    const greeting = String(t.fieldsAt(run.result(), run.portOf('pure-ftpd.txt')).greeting);
     expect(greeting).toMatch(/^-+ Welcome to Pure-FTPd \[privsep\] \[TLS\] -+ You are user number 1 of 50 allowed\./);
     expect(greeting).not.toContain('220');
   });
 });
 
 describe('ftp-parser: not FTP, and hostile input', () => {
-  const NEGATIVE: Array<[string, Buffer | string]> = [
+  const NEGATIVE: Array<[string, BannerData]> = [
     ['a Postfix greeting', fixture('not-ftp-postfix.txt')],
     ['a multi-line Exim greeting', fixture('not-ftp-exim.txt')],
     ['an SSH identification string', fixture('not-ftp-ssh.txt')],
@@ -106,16 +73,11 @@ describe('ftp-parser: not FTP, and hostile input', () => {
     ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24))],
   ];
 
-  it.each(NEGATIVE)('%s yields nothing', async (_name, data) => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(21, data)] } });
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services ?? []).toHaveLength(0);
-    expect(r.written.service_fingerprints ?? []).toHaveLength(0);
-  });
+  t.yieldsNothing(NEGATIVE, 21);
 
   it('bounds a 64 KiB multi-line greeting that never ends', async () => {
     const data = '220-vsFTPd 3.0.5 says hello\r\n' + ('220-' + 'y'.repeat(60) + '\r\n').repeat(1100);
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(21, data.slice(0, 65536))] } });
+    const r = await t.run([banner(21, data.slice(0, 65536))]);
     expect(r.state, r.error).toBe('done');
     const [fp] = r.written.service_fingerprints as Rec[];
     expect(fp).toMatchObject({ product: 'vsftpd', version: '3.0.5' });
@@ -126,7 +88,7 @@ describe('ftp-parser: not FTP, and hostile input', () => {
   });
 
   it('bounds one 64 KiB line and keeps control bytes out of the evidence', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(21, '220 \x1b[31mFTP\x00 ' + 'z'.repeat(65536))] } });
+    const r = await t.run([banner(21, '220 \x1b[31mFTP\x00 ' + 'z'.repeat(65536))]);
     expect(r.state, r.error).toBe('done');
     const [fp] = r.written.service_fingerprints as Rec[];
     expect(String(fp!.evidence)).toMatch(/^220 \.\[31mFTP\. z+$/);
@@ -134,7 +96,7 @@ describe('ftp-parser: not FTP, and hostile input', () => {
   });
 
   it('names implicit FTPS for a banner read over TLS', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(990, fixture('vsftpd.txt'), { tls: true })] } });
+    const r = await t.run([banner(990, fixture('vsftpd.txt'), { tls: true })]);
     expect((r.written.service_fingerprints as Rec[])[0]).toMatchObject({ service: 'ftps', product: 'vsftpd' });
   });
 });

@@ -5,26 +5,13 @@
  * OpenSSL). Banners of other protocols produce nothing.
  */
 
-import {
-  PluginModule,
-  ExecuteContext,
-  register,
-  JsonValue,
-  ContextRecords,
-  contextSet,
-  base64Decode,
-  latin1,
-  printable,
-  cpe23,
-  fingerprint,
-} from "../../../sdk/assemblyscript/index";
+import { BannerParserModule, Banner, ParsedBanner, register, JsonValue, printable, cpe23 } from "../../../sdk/assemblyscript/index";
 export * from "../../../sdk/assemblyscript/exports";
 
 import { parseResponse, HttpResponse } from "./parse";
 import { extractTitle } from "./title";
 import { Product, serverProducts, poweredByProducts, titleProduct, mergeProduct } from "./products";
 
-const FLUSH_AT: i32 = 256;
 /** Characters of each header value copied into parsed_services fields. */
 const FIELD_VALUE_MAX: i32 = 512;
 
@@ -52,88 +39,50 @@ function fieldsOf(r: HttpResponse, title: string): JsonValue {
   return f;
 }
 
-class HttpParser extends PluginModule {
-  execute(ctx: ExecuteContext): string | null {
-    const banners = new ContextRecords("banners");
-    let services = JsonValue.arr();
-    let prints = JsonValue.arr();
-    const done = new Set<string>();
-    let undecodable = 0;
-    let identified = 0;
-    let products = 0;
-
-    for (let b = banners.next(); b !== null; b = banners.next()) {
-      if (!b.isObj()) continue;
-      const host = b.getStr("host");
-      const port = b.getInt("port", -1);
-      const protocol = b.getStr("protocol", "tcp");
-      if (host.length == 0 || port < 0) continue;
-      const key = host + "|" + port.toString() + "|" + protocol;
-      if (done.has(key)) continue;
-      const raw = base64Decode(b.getStr("data_b64"));
-      if (raw === null) {
-        undecodable++;
-        continue;
-      }
-      const resp = parseResponse(latin1(raw));
-      if (resp === null) continue;
-      done.add(key);
-      identified++;
-      const service = b.getBool("tls") ? "https" : "http";
-      const title = extractTitle(resp.body);
-
-      services.push(
-        JsonValue.obj().setStr("host", host).setInt("port", port).setStr("protocol", protocol).setStr("service", service).set("fields", fieldsOf(resp, title)),
-      );
-
-      const found: Product[] = [];
-      const server = serverProducts(resp.get("server"));
-      for (let k = 0; k < server.length; k++) mergeProduct(found, unchecked(server[k]));
-      const powered = poweredByProducts(resp.get("x-powered-by"));
-      for (let k = 0; k < powered.length; k++) mergeProduct(found, unchecked(powered[k]));
-      const fromTitle = titleProduct(title);
-      if (fromTitle !== null) mergeProduct(found, fromTitle);
-
-      if (found.length == 0) {
-        // HTTP without a product: the protocol alone.
-        const fp = fingerprint(host, <i32>port, protocol, service, "", "", "", 50, "banner");
-        fp.setStr("evidence", "HTTP/" + resp.version + " " + resp.status.toString() + " " + resp.reason);
-        prints.push(fp);
-      }
-      for (let k = 0; k < found.length; k++) {
-        const p = unchecked(found[k]);
-        const cpe = p.vendor.length > 0 ? cpe23("a", p.vendor, p.cpeProduct, p.cpeVersion) : "";
-        const fp = fingerprint(host, <i32>port, protocol, service, p.name, p.version, cpe, confidenceOf(p), "banner");
-        if (p.osHint.length > 0) fp.setStr("os_hint", p.osHint);
-        fp.setStr("evidence", printable(p.evidence, 600));
-        prints.push(fp);
-        products++;
-      }
-
-      if (services.len() >= FLUSH_AT) {
-        const err = flush(services, prints);
-        if (err !== null) return err;
-        services = JsonValue.arr();
-        prints = JsonValue.arr();
-      }
-    }
-    const err = flush(services, prints);
-    if (err !== null) return err;
-
-    ctx.summary.setInt("banners", banners.seen).setInt("identified", identified).setInt("products", products);
-    if (undecodable > 0) ctx.summary.setInt("undecodable", undecodable);
-    return null;
-  }
+/** The products a response names: its Server, X-Powered-By and title, merged. */
+function productsOf(r: HttpResponse, title: string): Product[] {
+  const found: Product[] = [];
+  const server = serverProducts(r.get("server"));
+  for (let k = 0; k < server.length; k++) mergeProduct(found, unchecked(server[k]));
+  const powered = poweredByProducts(r.get("x-powered-by"));
+  for (let k = 0; k < powered.length; k++) mergeProduct(found, unchecked(powered[k]));
+  const fromTitle = titleProduct(title);
+  if (fromTitle !== null) mergeProduct(found, fromTitle);
+  return found;
 }
 
-/** Appends both record lists; the error text names the key the host refused. */
-function flush(services: JsonValue, prints: JsonValue): string | null {
-  if (services.len() == 0) return null;
-  let r = contextSet("parsed_services", services, true);
-  if (!r.ok) return "context.set parsed_services: " + r.code + ": " + r.message;
-  r = contextSet("service_fingerprints", prints, true);
-  if (!r.ok) return "context.set service_fingerprints: " + r.code + ": " + r.message;
-  return null;
+class HttpParser extends BannerParserModule {
+  private products: i32 = 0;
+
+  parse(b: Banner): ParsedBanner | null {
+    const resp = parseResponse(b.text);
+    if (resp === null) return null;
+    const service = b.tls ? "https" : "http";
+    const title = extractTitle(resp.body);
+    const out = new ParsedBanner(service, fieldsOf(resp, title));
+
+    const found = productsOf(resp, title);
+    if (found.length == 0) {
+      // HTTP without a product: the protocol alone.
+      const fp = b.fingerprint(service, "", "", "", 50);
+      fp.setStr("evidence", "HTTP/" + resp.version + " " + resp.status.toString() + " " + resp.reason);
+      out.add(fp);
+    }
+    for (let k = 0; k < found.length; k++) {
+      const p = unchecked(found[k]);
+      const cpe = p.vendor.length > 0 ? cpe23("a", p.vendor, p.cpeProduct, p.cpeVersion) : "";
+      const fp = b.fingerprint(service, p.name, p.version, cpe, confidenceOf(p));
+      if (p.osHint.length > 0) fp.setStr("os_hint", p.osHint);
+      fp.setStr("evidence", printable(p.evidence, 600));
+      out.add(fp);
+      this.products++;
+    }
+    return out;
+  }
+
+  summarize(summary: JsonValue): void {
+    summary.setInt("products", this.products);
+  }
 }
 
 register(new HttpParser("pentora/http-parser", "0.1.0"));

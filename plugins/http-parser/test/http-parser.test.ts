@@ -4,39 +4,17 @@
  * it), the parsed status/headers/title, what is not HTTP, and hostile input.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ParserTable, atPort, cpe, type BannerData, type ExpectedPrint, type Rec } from '../../../sdk/testing/parser-table.ts';
 
-const PLUGIN = 'plugins/http-parser';
-const HOST = '192.0.2.20';
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const banner = (port: number, data: Buffer | string, extra: Record<string, unknown> = {}) => ({
-  host: HOST,
-  port,
-  protocol: 'tcp',
-  probe: 'http-get',
-  data_b64: (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('base64'),
-  ...extra,
-});
+const t = new ParserTable({ plugin: 'plugins/http-parser', host: '192.0.2.20', probe: 'http-get', dir: import.meta.dirname });
+const { fixture, banner } = t;
 
-type Rec = Record<string, unknown>;
-const atPort = (items: unknown[] | undefined, port: number): Rec[] => ((items ?? []) as Rec[]).filter((x) => x.port === port);
-const cpe = (vendor: string, product: string, version = '*') => `cpe:2.3:a:${vendor}:${product}:${version}:*:*:*:*:*:*:*`;
-
-interface Print {
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
-}
 interface Case {
   file: string;
   status: number;
   title?: string;
-  prints: Print[];
+  prints: ExpectedPrint[];
 }
 
 const CASES: Case[] = [
@@ -110,29 +88,20 @@ const CASES: Case[] = [
 const BASE_PORT = 8000;
 
 describe('http-parser: captured responses', () => {
-  let r: RunResult;
-  beforeAll(async () => {
-    r = await runPlugin({ plugin: PLUGIN, context: { banners: CASES.map((c, i) => banner(BASE_PORT + i, fixture(c.file))) } });
-  });
+  const run = t.captured(CASES, BASE_PORT);
 
   it('runs to completion with one service per response', () => {
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services).toHaveLength(CASES.length);
     const prints = CASES.reduce((n, c) => n + c.prints.length, 0);
-    expect(r.written.service_fingerprints).toHaveLength(prints);
-    expect(r.output.summary).toMatchObject({ banners: CASES.length, identified: CASES.length });
+    t.expectWritten(run.result(), { services: CASES.length, prints, summary: { banners: CASES.length, identified: CASES.length } });
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, port: BASE_PORT + i })))('$file', (c) => {
-    const got = atPort(r.written.service_fingerprints, c.port);
+  it.each(run.cases)('$file', (c) => {
+    const r = run.result();
+    const got = t.printsAt(r, c.port);
     expect(got).toHaveLength(c.prints.length);
     c.prints.forEach((want, k) => {
       const fp = got[k]!;
-      expect(fp).toMatchObject({ host: HOST, protocol: 'tcp', service: 'http', source: 'banner', confidence: want.confidence });
-      expect(fp.product).toBe(want.product);
-      expect(fp.version).toBe(want.version);
-      expect(fp.cpe).toBe(want.cpe);
-      expect(fp.os_hint).toBe(want.os_hint);
+      t.expectPrint(fp, { service: 'http', ...want });
       expect(typeof fp.evidence).toBe('string');
     });
     const [svc] = atPort(r.written.parsed_services, c.port);
@@ -143,16 +112,14 @@ describe('http-parser: captured responses', () => {
   });
 
   it('keeps headers case-insensitively, unfolds obs-fold lines (RFC 9112 §5.2)', () => {
-    const port = BASE_PORT + CASES.findIndex((c) => c.file === 'folded-utf8-title.http');
-    const fields = atPort(r.written.parsed_services, port)[0]!.fields as Rec;
+    const fields = t.fieldsAt(run.result(), run.portOf('folded-utf8-title.http'));
     expect(fields.headers).toMatchObject({ server: 'nginx/1.24.0', 'x-note': 'first part second part third part', 'content-type': 'text/html; charset=utf-8' });
     expect(fields.http_version).toBe('1.1');
     expect(fields.reason).toBe('OK');
   });
 
   it('flags a response cut inside its headers and drops the cut line', () => {
-    const port = BASE_PORT + CASES.findIndex((c) => c.file === 'truncated.http');
-    const fields = atPort(r.written.parsed_services, port)[0]!.fields as Rec;
+    const fields = t.fieldsAt(run.result(), run.portOf('truncated.http'));
     expect(fields.incomplete).toBe(true);
     expect(fields.headers).toEqual({ server: 'nginx/1.18.0 (Ubuntu)' });
   });
@@ -160,13 +127,13 @@ describe('http-parser: captured responses', () => {
 
 describe('http-parser: TLS, not HTTP, and hostile input', () => {
   it('names the service https for a banner read over TLS', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(443, fixture('nginx-debian.http'), { tls: true })] } });
+    const r = await t.run([banner(443, fixture('nginx-debian.http'), { tls: true })]);
     expect(r.state, r.error).toBe('done');
     expect((r.written.service_fingerprints as Rec[])[0]).toMatchObject({ service: 'https', product: 'nginx' });
     expect((r.written.parsed_services as Rec[])[0]).toMatchObject({ service: 'https' });
   });
 
-  const NEGATIVE: Array<[string, Buffer | string]> = [
+  const NEGATIVE: Array<[string, BannerData]> = [
     ['an SSH identification string', fixture('not-http-ssh.txt')],
     ['an FTP greeting', fixture('not-http-ftp.txt')],
     ['an RTSP response', fixture('not-http-rtsp.txt')],
@@ -176,16 +143,11 @@ describe('http-parser: TLS, not HTTP, and hostile input', () => {
     ['64 KiB of zero bytes', Buffer.alloc(65536)],
   ];
 
-  it.each(NEGATIVE)('%s yields nothing', async (_name, data) => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(80, data)] } });
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services ?? []).toHaveLength(0);
-    expect(r.written.service_fingerprints ?? []).toHaveLength(0);
-  });
+  t.yieldsNothing(NEGATIVE, 80);
 
   it('caps a 64 KiB header section of 5 000 field lines', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `X-Filler-${i}: ${'v'.repeat(8)}\r\n`).join('');
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(80, `HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n${lines}\r\n<title>t</title>`)] } });
+    const r = await t.run([banner(80, `HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n${lines}\r\n<title>t</title>`)]);
     expect(r.state, r.error).toBe('done');
     const fields = (r.written.parsed_services as Rec[])[0]!.fields as Rec;
     expect(Object.keys(fields.headers as Rec)).toHaveLength(100);
@@ -199,7 +161,7 @@ describe('http-parser: TLS, not HTTP, and hostile input', () => {
     const hugeServer = `HTTP/1.1 200 OK\r\nServer: ${'A'.repeat(65536)}/1.0\r\n\r\n`;
     const hugeTitle = `HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n<title>${'T'.repeat(65536)}</title>`;
     const bomb = `HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 ${'('.repeat(30000)}\r\n\r\n`;
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(81, hugeServer), banner(82, hugeTitle), banner(83, bomb)] } });
+    const r = await t.run([banner(81, hugeServer), banner(82, hugeTitle), banner(83, bomb)]);
     expect(r.state, r.error).toBe('done');
     const [a, b, c] = [81, 82, 83].map((p) => atPort(r.written.service_fingerprints, p)[0]!);
     expect(String(a!.product).length).toBeLessThanOrEqual(128);
@@ -212,7 +174,7 @@ describe('http-parser: TLS, not HTTP, and hostile input', () => {
     const body = '<title>load</title>' + 'b'.repeat(3900);
     const resp = `HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\nX-Powered-By: PHP/8.2.7\r\n\r\n${body}`;
     const banners = Array.from({ length: 1500 }, (_, i) => ({ ...banner(80, resp), host: `10.1.${i >> 8}.${i & 255}` }));
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners } });
+    const r = await t.run(banners);
     expect(r.state, r.error).toBe('done');
     expect(r.written.parsed_services).toHaveLength(1500);
     expect(r.written.service_fingerprints).toHaveLength(3000);
@@ -220,7 +182,7 @@ describe('http-parser: TLS, not HTTP, and hostile input', () => {
 
   it('parses the largest banner a record may hold (a 1 MiB response) within its memory cap', async () => {
     const resp = `HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n<title>big</title>${'b'.repeat(1 << 20)}`.slice(0, 1 << 20);
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(80, resp), banner(8080, resp)] } });
+    const r = await t.run([banner(80, resp), banner(8080, resp)]);
     expect(r.state, r.error).toBe('done');
     expect(r.written.parsed_services).toHaveLength(2);
   });

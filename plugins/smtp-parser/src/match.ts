@@ -6,50 +6,26 @@
  * greeting spells them; CPE names follow the NVD dictionary.
  */
 
-import { NumericReply, findWord, versionAt } from "../../../sdk/assemblyscript/index";
+import { NumericReply, GreetingMatch, ProductRule, findWord, versionAt } from "../../../sdk/assemblyscript/index";
 
-export class SmtpMatch {
-  product: string = "";
-  version: string = "";
-  /** "" when the product has no CPE name. */
-  vendor: string = "";
-  cpeProduct: string = "";
-  osHint: string = "";
-  confidence: i32 = 50;
+export class SmtpMatch extends GreetingMatch {
   /** The domain the greeting opens with (RFC 5321 §4.2: "220 SP Domain"), "" when absent. */
   hostname: string = "";
   /** The greeting says ESMTP (the §4.3.1 hint that extensions are offered). */
   esmtp: bool = false;
-  text: string = "";
-}
-
-class Rule {
-  marker: string;
-  product: string;
-  vendor: string;
-  cpeProduct: string;
-  osHint: string;
-
-  constructor(marker: string, product: string, vendor: string, cpeProduct: string, osHint: string) {
-    this.marker = marker;
-    this.product = product;
-    this.vendor = vendor;
-    this.cpeProduct = cpeProduct;
-    this.osHint = osHint;
-  }
 }
 
 /** Lower-case words; when a version is shown it follows the word ("Exim 4.96", "Haraka/3.0.2", "Postfix (3.7.10)"). */
-const RULES: Rule[] = [
-  new Rule("postfix", "Postfix", "postfix", "postfix", ""),
-  new Rule("exim", "Exim", "exim", "exim", ""),
-  new Rule("sendmail", "Sendmail", "sendmail", "sendmail", ""),
-  new Rule("opensmtpd", "OpenSMTPD", "openbsd", "opensmtpd", ""),
+const RULES: ProductRule[] = [
+  new ProductRule("postfix", "Postfix", "postfix", "postfix", ""),
+  new ProductRule("exim", "Exim", "exim", "exim", ""),
+  new ProductRule("sendmail", "Sendmail", "sendmail", "sendmail", ""),
+  new ProductRule("opensmtpd", "OpenSMTPD", "openbsd", "opensmtpd", ""),
   // IIS SMTP / Exchange: the "Version:" is the Windows build, not a product release.
-  new Rule("microsoft esmtp mail service", "Microsoft ESMTP MAIL Service", "", "", "Windows"),
-  new Rule("haraka", "Haraka", "haraka", "haraka", ""),
-  new Rule("qmail", "qmail", "qmail", "qmail", ""),
-  new Rule("mdaemon", "MDaemon", "alt-n", "mdaemon", "Windows"),
+  new ProductRule("microsoft esmtp mail service", "Microsoft ESMTP MAIL Service", "", "", "Windows"),
+  new ProductRule("haraka", "Haraka", "haraka", "haraka", ""),
+  new ProductRule("qmail", "qmail", "qmail", "qmail", ""),
+  new ProductRule("mdaemon", "MDaemon", "alt-n", "mdaemon", "Windows"),
 ];
 
 /** Words that say FTP: an FTP greeting is never SMTP, whatever else it says. */
@@ -112,7 +88,7 @@ export function identify(r: NumericReply): SmtpMatch | null {
   m.esmtp = findWord(lower, "esmtp") >= 0;
   const saysSmtp = m.esmtp || findWord(lower, "smtp") >= 0;
 
-  let rule: Rule | null = null;
+  let rule: ProductRule | null = null;
   for (let i = 0; i < RULES.length; i++) {
     if (findWord(lower, unchecked(RULES[i]).marker) >= 0) {
       rule = unchecked(RULES[i]);
@@ -126,11 +102,7 @@ export function identify(r: NumericReply): SmtpMatch | null {
     m.confidence = 50;
     return m;
   }
-  m.product = rule.product;
-  m.version = versionAfter(text, lower, rule.marker);
-  m.vendor = rule.vendor;
-  m.cpeProduct = rule.cpeProduct;
-  m.osHint = rule.osHint.length > 0 ? rule.osHint : osHintOf(lower);
+  rule.applyTo(m, versionAfter(text, lower, rule.marker), osHintOf(lower));
   m.confidence = confidenceFor(m.version);
   return m;
 }

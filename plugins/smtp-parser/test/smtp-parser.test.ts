@@ -4,34 +4,13 @@
  * FTP greetings and other protocols that must yield nothing; hostile input.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ParserTable, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
-const PLUGIN = 'plugins/smtp-parser';
-const HOST = '192.0.2.40';
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const banner = (port: number, data: Buffer | string, extra: Record<string, unknown> = {}) => ({
-  host: HOST,
-  port,
-  protocol: 'tcp',
-  probe: 'passive',
-  data_b64: (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('base64'),
-  ...extra,
-});
+const t = new ParserTable({ plugin: 'plugins/smtp-parser', host: '192.0.2.40', probe: 'passive', dir: import.meta.dirname });
+const { fixture, banner } = t;
 
-type Rec = Record<string, unknown>;
-const atPort = (items: unknown[] | undefined, port: number): Rec[] => ((items ?? []) as Rec[]).filter((x) => x.port === port);
-const cpe = (vendor: string, product: string, version = '*') => `cpe:2.3:a:${vendor}:${product}:${version}:*:*:*:*:*:*:*`;
-
-interface Case {
-  file: string;
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
+interface Case extends FixtureCase {
   code?: number;
   hostname?: string;
 }
@@ -63,42 +42,30 @@ const CASES: Case[] = [
 const BASE_PORT = 2500;
 
 describe('smtp-parser: captured greetings', () => {
-  let r: RunResult;
-  beforeAll(async () => {
-    r = await runPlugin({ plugin: PLUGIN, context: { banners: CASES.map((c, i) => banner(BASE_PORT + i, fixture(c.file))) } });
-  });
+  const run = t.captured(CASES, BASE_PORT);
 
   it('runs to completion with one service and one fingerprint per greeting', () => {
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services).toHaveLength(CASES.length);
-    expect(r.written.service_fingerprints).toHaveLength(CASES.length);
-    expect(r.output.summary).toMatchObject({ banners: CASES.length, identified: CASES.length, named: CASES.filter((c) => c.product).length });
+    t.expectOnePerCase(run.result(), CASES.length, { named: CASES.filter((c) => c.product).length });
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, port: BASE_PORT + i })))('$file', (c) => {
-    const [fp, ...more] = atPort(r.written.service_fingerprints, c.port);
-    expect(more).toHaveLength(0);
-    expect(fp).toMatchObject({ host: HOST, protocol: 'tcp', service: 'smtp', source: 'banner', confidence: c.confidence });
-    expect(fp!.product).toBe(c.product);
-    expect(fp!.version).toBe(c.version);
-    expect(fp!.cpe).toBe(c.cpe);
-    expect(fp!.os_hint).toBe(c.os_hint);
-    const fields = atPort(r.written.parsed_services, c.port)[0]!.fields as Rec;
+  it.each(run.cases)('$file', (c) => {
+    const r = run.result();
+    t.expectOnePrint(r, c.port, { service: 'smtp', ...c });
+    const fields = t.fieldsAt(r, c.port);
     expect(fields.code).toBe(c.code ?? 220);
     expect(fields.esmtp).toBe(true);
     if (c.hostname !== undefined) expect(fields.hostname).toBe(c.hostname);
   });
 
   it('reads a multi-line greeting to its last line (RFC 5321 §4.2.1)', () => {
-    const port = BASE_PORT + CASES.findIndex((c) => c.file === 'exim-multiline.txt');
-    const fields = atPort(r.written.parsed_services, port)[0]!.fields as Rec;
+    const fields = t.fieldsAt(run.result(), run.portOf('exim-multiline.txt'));
     expect(fields.lines).toBe(3);
     expect(String(fields.greeting)).toMatch(/transport unsolicited, and\/or bulk e-mail\.$/);
   });
 });
 
 describe('smtp-parser: not SMTP, and hostile input', () => {
-  const NEGATIVE: Array<[string, Buffer | string]> = [
+  const NEGATIVE: Array<[string, BannerData]> = [
     ['a vsftpd greeting', fixture('not-smtp-vsftpd.txt')],
     ['a ProFTPD greeting', fixture('not-smtp-proftpd.txt')],
     ['the IIS FTP greeting', fixture('not-smtp-ms-ftp.txt')],
@@ -110,16 +77,11 @@ describe('smtp-parser: not SMTP, and hostile input', () => {
     ['64 KiB of 0xff', Buffer.alloc(65536, 0xff)],
   ];
 
-  it.each(NEGATIVE)('%s yields nothing', async (_name, data) => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(25, data)] } });
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services ?? []).toHaveLength(0);
-    expect(r.written.service_fingerprints ?? []).toHaveLength(0);
-  });
+  t.yieldsNothing(NEGATIVE, 25);
 
   it('bounds a 64 KiB greeting of 220- lines that never ends', async () => {
     const data = ('220-mx.example.org ESMTP Exim 4.97 ' + 'q'.repeat(40) + '\r\n').repeat(2000).slice(0, 65536);
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(25, data)] } });
+    const r = await t.run([banner(25, data)]);
     expect(r.state, r.error).toBe('done');
     expect((r.written.service_fingerprints as Rec[])[0]).toMatchObject({ product: 'Exim', version: '4.97' });
     const fields = (r.written.parsed_services as Rec[])[0]!.fields as Rec;
@@ -128,7 +90,7 @@ describe('smtp-parser: not SMTP, and hostile input', () => {
   });
 
   it('names submission over implicit TLS smtps', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(465, fixture('postfix-debian.txt'), { tls: true })] } });
+    const r = await t.run([banner(465, fixture('postfix-debian.txt'), { tls: true })]);
     expect((r.written.service_fingerprints as Rec[])[0]).toMatchObject({ service: 'smtps', product: 'Postfix' });
   });
 });

@@ -7,38 +7,17 @@
  */
 
 import { SshIdent } from "./parse";
-import { isDigit, startsWithLower, versionAt } from "../../../sdk/assemblyscript/index";
+import { ProductMatch, ProductRule, isDigit, startsWithLower, versionAt } from "../../../sdk/assemblyscript/index";
 
-export class SshMatch {
-  product: string = "";
-  version: string = "";
-  cpePart: string = "a";
-  /** "" when the product has no CPE name. */
-  cpeVendor: string = "";
-  cpeProduct: string = "";
-  /** False when the banner's version is not the CPE product's (a module or protocol-stack version). */
-  cpeVersioned: bool = true;
-  osHint: string = "";
-  confidence: i32 = 50;
-}
+/** The fields are ProductMatch's: product, version, CPE name, OS hint, confidence. */
+export class SshMatch extends ProductMatch {}
 
-class Rule {
-  prefix: string;
-  product: string;
-  part: string;
-  vendor: string;
-  cpeProduct: string;
-  cpeVersioned: bool;
-  osHint: string;
-
+/** A ProductRule whose marker is the software token's name prefix, with its CPE part and whether the token's version is the CPE's. */
+class Rule extends ProductRule {
   constructor(prefix: string, product: string, part: string, vendor: string, cpeProduct: string, cpeVersioned: bool, osHint: string) {
-    this.prefix = prefix;
-    this.product = product;
-    this.part = part;
-    this.vendor = vendor;
-    this.cpeProduct = cpeProduct;
+    super(prefix, product, vendor, cpeProduct, osHint);
+    this.cpePart = part;
     this.cpeVersioned = cpeVersioned;
-    this.osHint = osHint;
   }
 }
 
@@ -121,7 +100,7 @@ export function identify(ident: SshIdent): SshMatch {
     m.product = "Bitvise SSH Server";
     const v = versionAt(sw, 0);
     if (v.length == sw.length) m.version = v;
-    m.cpeVendor = "bitvise";
+    m.vendor = "bitvise";
     m.cpeProduct = "ssh_server";
     m.osHint = "Windows";
     m.confidence = confidenceFor(m.version);
@@ -130,22 +109,16 @@ export function identify(ident: SshIdent): SshMatch {
 
   for (let i = 0; i < RULES.length; i++) {
     const r = unchecked(RULES[i]);
-    if (!startsWithLower(sw, r.prefix)) continue;
+    if (!startsWithLower(sw, r.marker)) continue;
     let version = "";
-    if (sw.length > r.prefix.length) {
+    if (sw.length > r.marker.length) {
       // The name must end here: "OpenSSH_9.2p1" and "Cisco-1.25" match,
       // "Gopher" does not match "go", "Cisco_WLC" does not match "cisco".
-      if (!isSeparator(sw.charCodeAt(r.prefix.length))) continue;
-      version = versionAt(sw, r.prefix.length + 1);
+      if (!isSeparator(sw.charCodeAt(r.marker.length))) continue;
+      version = versionAt(sw, r.marker.length + 1);
       if (version.length == 0) continue;
     }
-    m.product = r.product;
-    m.version = version;
-    m.cpePart = r.part;
-    m.cpeVendor = r.vendor;
-    m.cpeProduct = r.cpeProduct;
-    m.cpeVersioned = r.cpeVersioned;
-    m.osHint = r.osHint.length > 0 ? r.osHint : osFromComments(ident.comments);
+    r.applyTo(m, version, osFromComments(ident.comments));
     m.confidence = confidenceFor(version);
     return m;
   }

@@ -4,38 +4,17 @@
  * input that must neither trap nor produce records.
  */
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ParserTable, atPort, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
-const PLUGIN = 'plugins/ssh-parser';
-const HOST = '192.0.2.10';
-const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const banner = (port: number, data: Buffer | string) => ({
-  host: HOST,
-  port,
-  protocol: 'tcp',
-  probe: 'passive',
-  data_b64: (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('base64'),
-});
+const t = new ParserTable({ plugin: 'plugins/ssh-parser', host: '192.0.2.10', probe: 'passive', dir: import.meta.dirname });
+const { fixture, banner } = t;
 
-type Rec = Record<string, unknown>;
-const atPort = (items: unknown[] | undefined, port: number): Rec[] => ((items ?? []) as Rec[]).filter((x) => x.port === port);
-
-interface Case {
-  file: string;
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
+interface Case extends FixtureCase {
   proto: string;
   software: string;
   comments?: string;
 }
-
-const cpe = (vendor: string, product: string, version = '*') => `cpe:2.3:a:${vendor}:${product}:${version}:*:*:*:*:*:*:*`;
 
 const CASES: Case[] = [
   { file: 'openssh-debian12.txt', product: 'OpenSSH', version: '9.2p1', cpe: cpe('openbsd', 'openssh', '9.2p1'), os_hint: 'Debian', confidence: 95, proto: '2.0', software: 'OpenSSH_9.2p1', comments: 'Debian-2+deb12u3' },
@@ -71,39 +50,27 @@ const CASES: Case[] = [
 const BASE_PORT = 2200;
 
 describe('ssh-parser: captured identification strings', () => {
-  let r: RunResult;
-  beforeAll(async () => {
-    r = await runPlugin({ plugin: PLUGIN, context: { banners: CASES.map((c, i) => banner(BASE_PORT + i, fixture(c.file))) } });
-  });
+  const run = t.captured(CASES, BASE_PORT);
 
   it('runs to completion and writes one service and one fingerprint per banner', () => {
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services).toHaveLength(CASES.length);
-    expect(r.written.service_fingerprints).toHaveLength(CASES.length);
-    expect(r.output.summary).toMatchObject({ banners: CASES.length, identified: CASES.length });
+    t.expectOnePerCase(run.result(), CASES.length);
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, port: BASE_PORT + i })))('$file', (c) => {
-    const [fp, ...more] = atPort(r.written.service_fingerprints, c.port);
-    expect(more).toHaveLength(0);
-    expect(fp).toMatchObject({ host: HOST, protocol: 'tcp', service: 'ssh', source: 'banner', confidence: c.confidence });
-    expect(fp!.product).toBe(c.product);
-    expect(fp!.version).toBe(c.version);
-    expect(fp!.cpe).toBe(c.cpe);
-    expect(fp!.os_hint).toBe(c.os_hint);
-    expect(String(fp!.evidence)).toContain(`SSH-${c.proto}-${c.software}`);
+  it.each(run.cases)('$file', (c) => {
+    const r = run.result();
+    const fp = t.expectOnePrint(r, c.port, { service: 'ssh', ...c });
+    expect(String(fp.evidence)).toContain(`SSH-${c.proto}-${c.software}`);
 
     const [svc] = atPort(r.written.parsed_services, c.port);
     const fields = svc!.fields as Rec;
-    expect(svc).toMatchObject({ host: HOST, protocol: 'tcp', service: 'ssh' });
+    expect(svc).toMatchObject({ host: t.host, protocol: 'tcp', service: 'ssh' });
     expect(fields.proto_version).toBe(c.proto);
     expect(fields.software).toBe(c.software);
     if (c.comments !== undefined) expect(fields.comments).toBe(c.comments);
   });
 
   it('counts the lines a server sent before its identification line (RFC 4253 §4.2)', () => {
-    const port = BASE_PORT + CASES.findIndex((c) => c.file === 'openssh-prebanner.txt');
-    expect((atPort(r.written.parsed_services, port)[0]!.fields as Rec).pre_banner_lines).toBe(2);
+    expect(t.fieldsAt(run.result(), run.portOf('openssh-prebanner.txt')).pre_banner_lines).toBe(2);
   });
 });
 
@@ -115,7 +82,7 @@ describe('ssh-parser: not SSH, and hostile input', () => {
     for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
     return b;
   };
-  const NEGATIVE: Array<[string, Buffer | string]> = [
+  const NEGATIVE: Array<[string, BannerData]> = [
     ['an HTTP response quoting an SSH line in its body', fixture('not-ssh-http.txt')],
     ['an SMTP greeting', fixture('not-ssh-smtp.txt')],
     ['an "SSH-" line without a numeric protoversion', fixture('not-ssh-bad-proto.txt')],
@@ -126,16 +93,10 @@ describe('ssh-parser: not SSH, and hostile input', () => {
     ['64 KiB without a line break', 'A'.repeat(65536)],
   ];
 
-  it.each(NEGATIVE)('%s yields nothing', async (_name, data) => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(22, data)] } });
-    expect(r.state, r.error).toBe('done');
-    expect(r.written.parsed_services ?? []).toHaveLength(0);
-    expect(r.written.service_fingerprints ?? []).toHaveLength(0);
-    expect(r.output.summary).toMatchObject({ banners: 1, identified: 0 });
-  });
+  t.yieldsNothing(NEGATIVE, 22);
 
   it('a 64 KiB identification line is cut to fit the record limits, not trusted whole', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(22, 'SSH-2.0-' + 'A'.repeat(65536) + '\r\n')] } });
+    const r = await t.run([banner(22, 'SSH-2.0-' + 'A'.repeat(65536) + '\r\n')]);
     expect(r.state, r.error).toBe('done');
     const [fp] = r.written.service_fingerprints as Rec[];
     expect(String(fp!.product).length).toBeLessThanOrEqual(128);
@@ -144,12 +105,7 @@ describe('ssh-parser: not SSH, and hostile input', () => {
   });
 
   it('reads one result per endpoint and skips undecodable base64', async () => {
-    const r = await runPlugin({
-      plugin: PLUGIN,
-      context: {
-        banners: [banner(22, fixture('dropbear.txt')), banner(22, fixture('openssh-debian12.txt')), { ...banner(2222, ''), data_b64: '@@not base64@@' }],
-      },
-    });
+    const r = await t.run([banner(22, fixture('dropbear.txt')), banner(22, fixture('openssh-debian12.txt')), { ...banner(2222, ''), data_b64: '@@not base64@@' }]);
     expect(r.state, r.error).toBe('done');
     expect(r.written.service_fingerprints).toHaveLength(1);
     expect((r.written.service_fingerprints as Rec[])[0]!.product).toBe('Dropbear SSH');
@@ -164,7 +120,7 @@ describe('ssh-parser: memory holds a page of banners, not the list', () => {
   it('parses 5 000 banners of 4 KiB within its memory cap, reading them in pages', async () => {
     // Read whole, these cost about 160 MiB of guest memory: five times the cap.
     const banners = Array.from({ length: 5000 }, (_, i) => ({ ...banner(22, padded(4096)), host: `10.2.${i >> 8}.${i & 255}` }));
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners } });
+    const r = await t.run(banners);
     expect(r.state, r.error).toBe('done');
     expect(r.written.parsed_services).toHaveLength(5000);
     expect(r.written.service_fingerprints).toHaveLength(5000);
@@ -176,7 +132,7 @@ describe('ssh-parser: memory holds a page of banners, not the list', () => {
   });
 
   it('parses the largest banner a record may hold (1 MiB) within its memory cap', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { banners: [banner(22, padded(1 << 20)), banner(2222, padded(1 << 20))] } });
+    const r = await t.run([banner(22, padded(1 << 20)), banner(2222, padded(1 << 20))]);
     expect(r.state, r.error).toBe('done');
     expect(r.written.service_fingerprints).toHaveLength(2);
   });

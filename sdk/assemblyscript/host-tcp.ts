@@ -1,0 +1,93 @@
+/**
+ * net.tcp.probe: connect, optionally send, optionally read, for a batch of
+ * host:port pairs (host/hostcalls/types.ts). Hand `tcpProbe` a list, never
+ * one probe per call.
+ */
+
+import { JsonValue } from "./json";
+import { base64Decode, base64Encode } from "./bytes";
+import { OP_NET_TCP_PROBE } from "./host";
+import { BatchStatus, PortResult, batchCall, readResults, jsonStrings, jsonPorts } from "./host-batch";
+
+/** One TCP probe: connect, optionally send `payload`, optionally read up to `readMaxBytes`. */
+export class TcpProbe {
+  host: string;
+  port: i32;
+  payload: Uint8Array | null = null;
+  /** 0 = do not read. */
+  readMaxBytes: i32 = 0;
+  readTimeoutMs: i32 = 0;
+  /** End the read this long after the last byte, once one has come (reason "idle"); 0 = off. */
+  readIdleMs: i32 = 0;
+
+  constructor(host: string, port: i32) {
+    this.host = host;
+    this.port = port;
+  }
+
+  toJson(): JsonValue {
+    const o = JsonValue.obj().setStr("host", this.host).setInt("port", this.port);
+    const p = this.payload;
+    if (p !== null && p.length > 0) o.setStr("payload_b64", base64Encode(p));
+    if (this.readMaxBytes > 0) {
+      const read = JsonValue.obj().setInt("max_bytes", this.readMaxBytes).setInt("timeout_ms", this.readTimeoutMs);
+      if (this.readIdleMs > 0) read.setInt("idle_ms", this.readIdleMs);
+      o.set("read", read);
+    }
+    return o;
+  }
+}
+
+/**
+ * One probe's outcome: `state` open | closed | filtered; `reason` why a read
+ * ended (eof, max_bytes, idle, timeout, reset) or a connect failed
+ * (ECONNREFUSED, timeout, ...).
+ */
+export class TcpResult extends PortResult {
+  /**
+   * The bytes read after connect, as the host sent them: standard padded
+   * base64, "" when none. A plugin that stores the bytes (a `banners`
+   * record's `data_b64`) copies this as is, with no decode and re-encode.
+   */
+  dataB64: string = "";
+  private decoded: Uint8Array | null = null;
+
+  /** The bytes read after connect (empty when none), decoded from dataB64 on first use. */
+  get data(): Uint8Array {
+    const cached = this.decoded;
+    if (cached !== null) return cached;
+    const b = this.dataB64.length > 0 ? base64Decode(this.dataB64) : null;
+    const d = b !== null ? b : new Uint8Array(0);
+    this.decoded = d;
+    return d;
+  }
+
+  read(item: JsonValue): void {
+    super.read(item);
+    this.dataB64 = item.getStr("data_b64");
+  }
+}
+
+/** `ok`, `error` ("CODE: message") and `code` as BatchStatus says, and one result per probe. */
+export class TcpBatch extends BatchStatus {
+  results: TcpResult[] = [];
+}
+
+function tcpCall(req: JsonValue): TcpBatch {
+  const batch = new TcpBatch();
+  const value = batchCall(OP_NET_TCP_PROBE, req, batch);
+  if (batch.ok) readResults<TcpResult>(value, batch.results);
+  return batch;
+}
+
+/** Runs `probes` concurrently under the host's rate limits. */
+export function tcpProbe(probes: TcpProbe[], connectTimeoutMs: i32): TcpBatch {
+  const list = JsonValue.arr();
+  for (let i = 0; i < probes.length; i++) list.push(unchecked(probes[i]).toJson());
+  return tcpCall(JsonValue.obj().set("probes", list).setInt("connect_timeout_ms", connectTimeoutMs));
+}
+
+/** Connect scan of every target x port (no payload, no read): the batch form the host expands itself. */
+export function tcpScan(targets: string[], ports: i32[], connectTimeoutMs: i32): TcpBatch {
+  return tcpCall(JsonValue.obj().set("targets", jsonStrings(targets)).set("ports", jsonPorts(ports)).setInt("connect_timeout_ms", connectTimeoutMs));
+}
