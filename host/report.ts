@@ -55,8 +55,11 @@ export type ResultRecord = HostRecord | PortRecord | ServiceRecord | FindingReco
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
+/** One collator for every comparison: localeCompare with options builds one per call. */
+const HOST_ORDER = new Intl.Collator('en', { numeric: true });
+
 function byHostPort(a: { host: string; port: number | null }, b: { host: string; port: number | null }): number {
-  return a.host.localeCompare(b.host, 'en', { numeric: true }) || (a.port ?? 0) - (b.port ?? 0);
+  return HOST_ORDER.compare(a.host, b.host) || (a.port ?? 0) - (b.port ?? 0);
 }
 
 /** The hosts `discovered_hosts` says are up: a host is up when any method saw it. */

@@ -17,10 +17,12 @@ import { defaultScanTypes, moduleFilter, type DiscoveryMode, type ScanType } fro
 import { runDag, type NodeOutcome } from './engine/scheduler.ts';
 import type { HostCallEnv } from './hostcalls/env.ts';
 import type { Logger } from './log.ts';
+import type { SpareWorkers } from './sandbox/instance.ts';
 import type { Manifest } from './sandbox/manifest.ts';
 import { MeteredBucket, plannedProbes, ProbeMeter } from './net/meter.ts';
 import { rawCapability, type RawCapability } from './net/raw/capability.ts';
 import { Semaphore, TokenBucket } from './net/rate-limit.ts';
+import { routedOverLoopback } from './net/local-addresses.ts';
 import { checkPortSpec } from './net/ports.ts';
 import { Scope } from './net/scope.ts';
 import { parseTargets, readTargetFile, type Resolver, type Target } from './net/targets.ts';
@@ -58,6 +60,8 @@ export interface ScanOptions {
   resolve?: Resolver;
   onNode?: (o: NodeOutcome) => void;
   signal?: AbortSignal;
+  /** Sandbox threads booted ahead of the first node (runDag closes them). */
+  spares?: SpareWorkers;
 }
 
 export interface PreparedScan {
@@ -66,6 +70,12 @@ export interface PreparedScan {
   discoveredFrom?: string;
   dag: Dag;
   dropped: Array<{ module: string; reason: string }>;
+  /**
+   * Every target is this machine (routed over loopback), so host discovery
+   * was left out and each target counts as up, as nmap reports it
+   * ("localhost-response"); only with the profile's default discovery.
+   */
+  localhostUp?: boolean;
 }
 
 export interface ScanResult {
@@ -106,6 +116,7 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
   const lookup = (name: string) => opts.catalog.get(name)?.manifest ?? null;
   let dag: Dag;
   let dropped: PreparedScan['dropped'] = [];
+  let localhostUp = false;
   if (opts.dagFile) {
     let text: string;
     try {
@@ -122,14 +133,17 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
   } else {
     const profile = opts.profile ?? opts.config.scan.profile;
     const raw = (opts.raw ?? rawCapability()).ok;
-    const select = moduleFilter({ scanTypes: opts.scanTypes ?? defaultScanTypes(raw), discovery: opts.discovery ?? 'default', raw });
+    // nmap sends no discovery probe to this machine's own addresses (islocalhost(): "localhost-response").
+    const discovery = opts.discovery ?? 'default';
+    localhostUp = discovery === 'default' && targets.every((t) => routedOverLoopback(t.host));
+    const select = moduleFilter({ scanTypes: opts.scanTypes ?? defaultScanTypes(raw), discovery: localhostUp ? 'skip' : discovery, raw });
     const plan = planDag(opts.catalog.manifests(), { profile, overrides: portConfig, select });
     if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, `profile "${profile}": no verified plugin belongs to it (see pentora plugin list)`);
     applyConfig(plan.spec, lookup, {}, timingConfig(opts));
     dag = validateDag(plan.spec, lookup, `profile "${profile}"`);
     dropped = plan.dropped;
   }
-  return { targets, dag, dropped, ...(discoveredFrom ? { discoveredFrom } : {}) };
+  return { targets, dag, dropped, ...(discoveredFrom ? { discoveredFrom } : {}), ...(localhostUp ? { localhostUp } : {}) };
 }
 
 /** --retries / --timeout as plugin options: the ones probing modules name them by. */
@@ -170,7 +184,7 @@ function finalState(nodes: NodeOutcome[], signal?: AbortSignal): ScanState {
 }
 
 export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promise<ScanResult> {
-  const { targets, dag, dropped, discoveredFrom } = prepared ?? (await prepareScan(opts));
+  const { targets, dag, dropped, discoveredFrom, localhostUp } = prepared ?? (await prepareScan(opts));
   const { config, logger } = opts;
   for (const d of dropped) logger.warn({ plugin: d.module }, `left out of the plan: ${d.reason}`);
 
@@ -183,7 +197,7 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
     top_ports: opts.topPorts ?? null,
     profile: opts.dagFile ? null : (opts.profile ?? config.scan.profile),
     scan_types: opts.dagFile ? null : (opts.scanTypes ?? null),
-    discovery: opts.discovery ?? 'default',
+    discovery: localhostUp ? 'localhost' : (opts.discovery ?? 'default'),
     retries: opts.retries ?? null,
     timeout_ms: opts.timeoutMs ?? null,
     dag: { name: dag.name, nodes: dag.nodes.map((n) => ({ instance_id: n.id, module_type: n.module, depends_on: n.dependsOn, config: n.config })) },
@@ -194,12 +208,19 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
   const transcript = await Transcript.open(`${scan.dir}/transcript.jsonl`);
   const context = new DataContext();
   context.write({ module: 'host', instance: 'host' }, 'targets', targets);
+  if (localhostUp) {
+    log.info({ targets: targets.length }, 'every target is this machine (routed over loopback): up without discovery probes, as nmap reports localhost-response');
+    context.write({ module: 'host', instance: 'host' }, 'discovered_hosts', targets.map((t) => ({ host: t.host, alive: true, method: 'localhost', reason: 'localhost-response' })));
+  }
 
   const { meter } = opts;
   const burst = Math.max(1, Math.ceil(config.scan.rate_pps / 10));
   // Which node is which kind, for the meter's estimate of the probes to come.
   const planned = dag.nodes.map((n) => ({ id: n.id, type: n.manifest.type, config: n.config }));
-  if (meter) meter.expected = plannedProbes(planned, targets.length, null, checkPortSpec);
+  if (meter) {
+    if (localhostUp) meter.hostsUp = targets.length;
+    meter.expected = plannedProbes(planned, targets.length, null, checkPortSpec);
+  }
   const env: HostCallEnv = {
     scanId: scan.id,
     context,
@@ -229,6 +250,7 @@ export async function runScan(opts: ScanOptions, prepared?: PreparedScan): Promi
       plugins: (m) => opts.catalog.get(m),
       env,
       workers: config.workers,
+      ...(opts.spares ? { spares: opts.spares } : {}),
       onNode: (o) => {
         if (meter && o.state !== 'running' && o.state !== 'pending' && planned.some((p) => p.id === o.id && p.type === 'discovery')) {
           // Scanners only probe the hosts discovery found up: the estimate shrinks to them.

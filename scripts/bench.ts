@@ -3,7 +3,7 @@
  * namespace this script creates and always removes (DESIGN §9: ratios
  * against a baseline measured in the same run; not a timed test).
  *
- *   node scripts/bench.ts [--runs N] [--scenario single|subnet|all] [--no-nmap] [--json FILE]
+ *   node scripts/bench.ts [--runs N] [--scenario single|subnet|all] [--type syn|connect|all] [--no-nmap] [--json FILE]
  *
  * Scenarios, each as a SYN and a connect scan:
  *   single  127.0.0.1, all 65,535 ports, ~200 listeners spread over 1-65535
@@ -246,11 +246,13 @@ function report(rows: Row[]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, scenario: { type: 'string', default: 'all' }, 'no-nmap': { type: 'boolean' }, json: { type: 'string' } },
+    options: { runs: { type: 'string', default: '3' }, scenario: { type: 'string', default: 'all' }, type: { type: 'string', default: 'all' }, 'no-nmap': { type: 'boolean' }, json: { type: 'string' } },
   });
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
   if (!['single', 'subnet', 'all'].includes(values.scenario!)) throw new Error(`--scenario must be single, subnet or all`);
+  if (!['syn', 'connect', 'all'].includes(values.type!)) throw new Error(`--type must be syn, connect or all`);
+  const types: ScanType[] = values.type === 'all' ? ['syn', 'connect'] : [values.type as ScanType];
   if (process.getuid?.() !== 0) {
     process.stderr.write('bench: needs root (it creates a network namespace with `ip netns add`)\n');
     return 2;
@@ -279,7 +281,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const tools: Tool[] = nmap ? ['pentora', 'nmap'] : ['pentora'];
   for (const s of chosen) {
-    for (const type of ['syn', 'connect'] as const) {
+    for (const type of types) {
       for (const tool of tools) {
         const done: Run[] = [];
         for (let i = 0; i < runs; i++) {

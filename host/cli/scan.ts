@@ -5,6 +5,7 @@ import type { NodeOutcome } from '../engine/scheduler.ts';
 import { defaultScanTypes, parseScanTypes, type DiscoveryMode, type ScanType } from '../engine/scan-types.ts';
 import { ProbeMeter } from '../net/meter.ts';
 import { rawCapability } from '../net/raw/capability.ts';
+import { SpareWorkers } from '../sandbox/instance.ts';
 import { prepareScan, runScan, type ScanOptions, type ScanResult } from '../scan.ts';
 import { globals, outputFormat, parse, positiveInt } from './args.ts';
 import { jsonLines, table, writeOut } from './output.ts';
@@ -127,55 +128,62 @@ export async function run(argv: string[]): Promise<number> {
   if (scanTypes && values.dag) throw new UsageError('scan: --scan-type chooses among a profile\'s scanners; a --dag file names its own');
   if (scanTypes && discovery === 'only') throw new UsageError('scan: --only-discover runs no port scan; leave out --scan-type');
 
-  const rt = await openRuntime(globals(values), rate ? { scan: { rate_pps: rate } } : {});
-  const raw = rawCapability();
-  // nmap's rule: a SYN scan when privileged, else a connect scan, said once (below).
-  const defaulted = !scanTypes && !values.dag && discovery !== 'only';
-  if (defaulted) scanTypes = defaultScanTypes(raw.ok);
-  const catalog = await openCatalog(rt);
-  for (const e of catalog.entries) if (!e.verified) rt.logger.warn({ plugin: e.name }, `refused: ${e.error}`);
-  const meter = new ProbeMeter();
-  const opts: ScanOptions = {
-    targets,
-    targetFiles: values['input-list'] ?? [],
-    exclude: values.exclude ?? [],
-    ...(values.ports ? { ports: values.ports } : {}),
-    ...(topPorts !== undefined ? { topPorts } : {}),
-    ...(values.profile ? { profile: values.profile } : {}),
-    ...(values.dag ? { dagFile: values.dag } : {}),
-    ...(scanTypes ? { scanTypes } : {}),
-    discovery,
-    ...(retries !== undefined ? { retries } : {}),
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    raw,
-    meter,
-    config: rt.config,
-    catalog,
-    logger: rt.logger,
-  };
-  const prepared = await prepareScan(opts);
-  if (defaulted && !raw.ok && prepared.dag.nodes.some((n) => n.manifest.type === 'scanner')) {
-    rt.logger.warn(`connect scan instead of SYN: ${raw.reason}; ${raw.advice}`);
-  }
-  if (prepared.discoveredFrom) rt.logger.info(`@discovered: ${prepared.targets.length} live host(s) from scan ${prepared.discoveredFrom}`);
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
-  const display = new ProgressDisplay(meter, process.stderr, progressMode({ stderrIsTTY: process.stderr.isTTY === true, quiet: values.quiet === true, force: values.progress === true }));
-  let finished = 0;
-  const onNode = (o: NodeOutcome): void => {
-    if (o.state === 'running' || o.state === 'pending') return;
-    finished++;
-    display.note(`[${finished}/${prepared.dag.nodes.length}] ${o.id} ${o.state}${o.error ? `: ${o.error}` : ''}`);
-  };
-  display.start();
+  // The first plugin's sandbox thread boots on the other core while config, catalog and plan load.
+  const spares = new SpareWorkers(1);
   try {
-    const result = await runScan({ ...opts, onNode, signal: ac.signal }, prepared);
-    display.stop();
-    writeOut(render(result, format, discovery === 'only'));
-    return EXIT_FOR_STATE[result.state];
+    const rt = await openRuntime(globals(values), rate ? { scan: { rate_pps: rate } } : {});
+    const raw = rawCapability();
+    // nmap's rule: a SYN scan when privileged, else a connect scan, said once (below).
+    const defaulted = !scanTypes && !values.dag && discovery !== 'only';
+    if (defaulted) scanTypes = defaultScanTypes(raw.ok);
+    const catalog = await openCatalog(rt);
+    for (const e of catalog.entries) if (!e.verified) rt.logger.warn({ plugin: e.name }, `refused: ${e.error}`);
+    const meter = new ProbeMeter();
+    const opts: ScanOptions = {
+      targets,
+      targetFiles: values['input-list'] ?? [],
+      exclude: values.exclude ?? [],
+      ...(values.ports ? { ports: values.ports } : {}),
+      ...(topPorts !== undefined ? { topPorts } : {}),
+      ...(values.profile ? { profile: values.profile } : {}),
+      ...(values.dag ? { dagFile: values.dag } : {}),
+      ...(scanTypes ? { scanTypes } : {}),
+      discovery,
+      ...(retries !== undefined ? { retries } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      raw,
+      meter,
+      config: rt.config,
+      catalog,
+      logger: rt.logger,
+      spares,
+    };
+    const prepared = await prepareScan(opts);
+    if (defaulted && !raw.ok && prepared.dag.nodes.some((n) => n.manifest.type === 'scanner')) {
+      rt.logger.warn(`connect scan instead of SYN: ${raw.reason}; ${raw.advice}`);
+    }
+    if (prepared.discoveredFrom) rt.logger.info(`@discovered: ${prepared.targets.length} live host(s) from scan ${prepared.discoveredFrom}`);
+    const ac = new AbortController();
+    const onSigint = (): void => ac.abort(new Error('interrupted'));
+    process.once('SIGINT', onSigint);
+    const display = new ProgressDisplay(meter, process.stderr, progressMode({ stderrIsTTY: process.stderr.isTTY === true, quiet: values.quiet === true, force: values.progress === true }));
+    let finished = 0;
+    const onNode = (o: NodeOutcome): void => {
+      if (o.state === 'running' || o.state === 'pending') return;
+      finished++;
+      display.note(`[${finished}/${prepared.dag.nodes.length}] ${o.id} ${o.state}${o.error ? `: ${o.error}` : ''}`);
+    };
+    display.start();
+    try {
+      const result = await runScan({ ...opts, onNode, signal: ac.signal }, prepared);
+      display.stop();
+      writeOut(render(result, format, discovery === 'only'));
+      return EXIT_FOR_STATE[result.state];
+    } finally {
+      display.stop();
+      process.removeListener('SIGINT', onSigint);
+    }
   } finally {
-    display.stop();
-    process.removeListener('SIGINT', onSigint);
+    await spares.close();
   }
 }

@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isPair, isScalar, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
+import { yaml } from './yaml.ts';
 import { ErrorCode, PentoraError, describeError } from '../errors.ts';
 import { expandPath, resolveWorkspaceDir } from '../workspace/paths.ts';
 import type { PlatformInfo } from '../workspace/paths.ts';
@@ -247,6 +247,7 @@ async function readLayer(file: string, info: PlatformInfo, isWorkspaceFile: bool
     // An unreadable /etc/pentora must not be skipped: the operator put policy there.
     throw new PentoraError(ErrorCode.Config, `${file}: cannot read: ${describeError(err)}`, { file }, { cause: err });
   }
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): string => {
@@ -359,6 +360,7 @@ function locate(doc: Document, issue: Issue): number | undefined {
   }
   const parent: unknown = issue.path.length <= 1 ? doc.contents : doc.getIn(issue.path.slice(0, -1), true);
   const key = issue.path[issue.path.length - 1];
+  const { isMap, isPair, isScalar } = yaml();
   if (!isMap(parent)) return rangeStart(parent);
   for (const pair of parent.items) {
     if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(key)) return rangeStart(pair.key);

@@ -140,28 +140,34 @@ export class Catalog {
   static async load(opts: CatalogOptions): Promise<Catalog> {
     const roots = opts.roots ?? [{ path: BUILTIN_PLUGINS_DIR, source: 'builtin' as const }];
     const disabled = new Set(opts.disabled ?? []);
-    const entries: CatalogEntry[] = [];
+    // Every plugin is verified in turn (synchronous: signature, digest, memory cap); the
+    // compiles then overlap (WebAssembly.compile runs off the main thread), in list order.
+    const loading: Array<Promise<CatalogEntry>> = [];
     for (const loc of discoverPlugins(roots)) {
       const files = pluginFilesIn(loc.dir);
       const folderName = path.basename(loc.dir === path.join(path.dirname(loc.dir), 'dist') ? path.dirname(loc.dir) : loc.dir);
       const entry: CatalogEntry = { name: folderName, version: null, source: loc.source, dir: loc.dir, files, verified: false, error: null, loaded: null };
-      try {
-        // The signed manifest first: once it verifies, its name is trustworthy
-        // even if the wasm then fails its digest, so errors can name the plugin.
-        const { manifest } = verifyManifest(files, opts.trust);
-        entry.name = manifest.name;
-        entry.version = manifest.version;
-        entry.loaded = await loadPlugin(files, {
-          trust: opts.trust,
-          ...(opts.ceilings ? { ceilings: opts.ceilings } : {}),
-          ...(opts.checkArtifact ? { checkArtifact: opts.checkArtifact } : {}),
-        });
-        entry.verified = true;
-      } catch (err) {
-        entry.error = describeError(err);
-      }
-      if (!disabled.has(entry.name)) entries.push(entry);
+      const load = async (): Promise<CatalogEntry> => {
+        try {
+          // The signed manifest first: once it verifies, its name is trustworthy
+          // even if the wasm then fails its digest, so errors can name the plugin.
+          const { manifest } = verifyManifest(files, opts.trust);
+          entry.name = manifest.name;
+          entry.version = manifest.version;
+          entry.loaded = await loadPlugin(files, {
+            trust: opts.trust,
+            ...(opts.ceilings ? { ceilings: opts.ceilings } : {}),
+            ...(opts.checkArtifact ? { checkArtifact: opts.checkArtifact } : {}),
+          });
+          entry.verified = true;
+        } catch (err) {
+          entry.error = describeError(err);
+        }
+        return entry;
+      };
+      loading.push(load());
     }
+    const entries: CatalogEntry[] = (await Promise.all(loading)).filter((e) => !disabled.has(e.name));
     for (const cand of opts.installed?.() ?? []) {
       const entry: CatalogEntry = {
         name: cand.name,

@@ -15,7 +15,7 @@
  * all; the thrown error's message is the first one.
  */
 
-import { LineCounter, parseDocument } from 'yaml';
+import { yaml } from '../config/yaml.ts';
 import { ErrorCode, PentoraError } from '../errors.ts';
 import { checkConfigValue, type Manifest } from '../sandbox/manifest.ts';
 import { validate, type JsonSchema } from './json-schema.ts';
@@ -75,6 +75,7 @@ const DAG_SCHEMA: JsonSchema = {
 
 /** Parses DAG YAML; syntax errors name file:line:col. */
 export function parseDagYaml(text: string, where: string): DagSpec {
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];

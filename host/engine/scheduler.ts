@@ -15,7 +15,7 @@ import type { HostCallEnv } from '../hostcalls/env.ts';
 import type { HostCallTable } from '../hostcalls/types.ts';
 import { Semaphore } from '../net/rate-limit.ts';
 import type { ExecuteInput, ExecuteOutput } from '../sandbox/abi.ts';
-import { PluginInstance } from '../sandbox/instance.ts';
+import { PluginInstance, SpareWorkers } from '../sandbox/instance.ts';
 import type { LoadedPlugin } from '../sandbox/loader.ts';
 import type { Dag, DagNode } from './dag.ts';
 import { HOST_PROVIDED_KEYS } from './keys.ts';
@@ -41,6 +41,12 @@ export interface SchedulerOptions {
   onArtifact?: (node: DagNode, name: string, bytes: Uint8Array) => void;
   /** Builds the host-call table per node; tests swap the network for canned replies here. */
   hostCalls?: (env: HostCallEnv) => HostCallTable;
+  /**
+   * Sandbox threads booted ahead (the CLI starts one while it loads the
+   * catalog). runDag keeps one spare booted while nodes remain, so a node's
+   * thread starts while the previous node runs, and closes it at the end.
+   */
+  spares?: SpareWorkers;
 }
 
 const decoder = new TextDecoder();
@@ -60,7 +66,7 @@ async function runNode(node: DagNode, plugin: LoadedPlugin, opts: SchedulerOptio
   const caller = { plugin: node.module, instanceId: node.id, manifest: plugin.manifest };
   const table = (opts.hostCalls ?? createHostCallTable)(opts.env);
   const handler = createDispatcher(table, opts.env, caller);
-  const inst = await PluginInstance.start(plugin, handler);
+  const inst = await PluginInstance.start(plugin, handler, opts.spares);
   try {
     const check = async (entry: 'configure' | 'execute' | 'cleanup', input?: unknown): Promise<Record<string, unknown>> => {
       const { rc, output } = await inst.invoke(entry, input);
@@ -87,7 +93,17 @@ function artifactBytes(a: NonNullable<ExecuteOutput['artifacts']>[number]): Uint
   return null;
 }
 
-export async function runDag(opts: SchedulerOptions): Promise<NodeOutcome[]> {
+export async function runDag(options: SchedulerOptions): Promise<NodeOutcome[]> {
+  const spares = options.spares ?? new SpareWorkers(0);
+  spares.expect(options.dag.nodes.length);
+  try {
+    return await run({ ...options, spares });
+  } finally {
+    await spares.close();
+  }
+}
+
+async function run(opts: SchedulerOptions): Promise<NodeOutcome[]> {
   const { dag } = opts;
   const outcomes = new Map<string, NodeOutcome>(dag.nodes.map((n) => [n.id, { id: n.id, module: n.module, state: 'pending' }]));
   const byId = new Map(dag.nodes.map((n) => [n.id, n]));

@@ -10,8 +10,20 @@ import type { Semaphore, TokenBucket } from '../net/rate-limit.ts';
 import type { Scope } from '../net/scope.ts';
 import type { Transcript } from '../workspace/transcript.ts';
 
-/** Where host calls are audited (DESIGN §6): the scan's transcript.jsonl. */
-export type TranscriptSink = Pick<Transcript, 'record'>;
+/**
+ * Where host calls are audited (DESIGN §6): the scan's transcript.jsonl.
+ * `settled` hears of probes a batch call summarises in its own entry instead
+ * of one entry each (net.syn.scan's closed ports), so a progress display fed
+ * by the transcript still counts them; the transcript itself ignores it.
+ */
+export type TranscriptSink = Pick<Transcript, 'record'> & { settled?(op: string, probes: number): void };
+
+/**
+ * A host call's reply may carry, under this symbol, what its transcript
+ * entry should say instead of the default summary. JSON.stringify skips
+ * symbol keys, so it never reaches the plugin.
+ */
+export const AUDIT_ENTRY: unique symbol = Symbol('pentora.auditEntry');
 
 export interface NetSettings {
   /** The scan-wide bucket every connect takes a token from. */

@@ -9,7 +9,7 @@ import { describeError, ErrorCode, PentoraError } from '../errors.ts';
 import { OpCode, OpName, type HostCallReply } from '../sandbox/abi.ts';
 import type { HostCallHandler } from '../sandbox/instance.ts';
 import { contextGet, contextSet } from './context.ts';
-import type { HostCallEnv } from './env.ts';
+import { AUDIT_ENTRY, type HostCallEnv } from './env.ts';
 import { clockNow, log } from './log.ts';
 import { netIcmpEcho } from './net-icmp.ts';
 import { netSynScan } from './net-syn.ts';
@@ -39,6 +39,7 @@ function isImplemented(name: string, table: HostCallTable): name is HostCallName
 
 /** A summary of a reply for the transcript: counts, not whole DataContext values. */
 function auditResult(name: HostCallName, req: unknown, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && AUDIT_ENTRY in value) return (value as { [AUDIT_ENTRY]: unknown })[AUDIT_ENTRY];
   if (name === 'context.get') {
     if (typeof value === 'number') return { total: value };
     const { offset } = req as { offset?: unknown };
@@ -46,6 +47,7 @@ function auditResult(name: HostCallName, req: unknown, value: unknown): unknown 
   }
   if (name === 'net.tcp.probe') return { probes: (value as { results: unknown[] }).results.length };
   // Raw batches are audited per probe by the call itself; the call's entry is the summary.
+  // (net.syn.scan writes its own summary, AUDIT_ENTRY above: closed ports are only counted.)
   if (name === 'net.syn.scan' || name === 'net.udp.probe') {
     const { counts, stats } = value as { counts: unknown; stats: unknown };
     return { counts, stats };

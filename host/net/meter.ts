@@ -6,7 +6,9 @@
  *   from the scan-wide bucket first, so a MeteredBucket in that place counts
  *   packets as they are let out, whichever host call sends them;
  * - probes done and ports found open: every net.* host call audits each probe
- *   as it settles (DESIGN §6), so observing the transcript counts them.
+ *   as it settles (DESIGN §6), so observing the transcript counts them; the
+ *   closed ports of a SYN batch, summarised in the call's entry rather than
+ *   one entry each, arrive through the sink's `settled`.
  *
  * @example
  *   const meter = new ProbeMeter();
@@ -55,12 +57,16 @@ export class ProbeMeter {
     if (result?.state === 'open') this.open++;
   }
 
-  /** A transcript sink that records through `sink` and counts what passes. */
+  /** A transcript sink that records through `sink` and counts what passes, and the probes a batch only summarises. */
   tap<T extends TranscriptSink>(sink: T): TranscriptSink {
     return {
       record: (entry) => {
         this.observe(entry);
         return sink.record(entry);
+      },
+      settled: (op, probes) => {
+        this.probed += probes;
+        sink.settled?.(op, probes);
       },
     };
   }

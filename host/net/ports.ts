@@ -33,3 +33,32 @@ export function checkPortSpec(spec: string, flag = '--ports'): number {
   }
   return seen.size;
 }
+
+/**
+ * The ports as a spec in the same syntax, ascending with runs folded into
+ * ranges: [443, 22, 23, 24, 80] -> "22-24,80,443". For audit entries, where a
+ * 65,535-port batch should read "1-65535", not 65,535 numbers. Values
+ * outside 1..65535 or not integers are left out.
+ */
+export function formatPortSpec(ports: Iterable<number>): string {
+  // Sorted, not a 65,536-slot scan: a batch's per-host open list is a handful of ports; a
+  // request's list is often in order already, and then is not sorted again.
+  const list = Array.isArray(ports) ? (ports as readonly number[]) : [...ports];
+  const buf = new Int32Array(list.length);
+  let n = 0;
+  let ordered = true;
+  for (const p of list) {
+    if (!(Number.isInteger(p) && p >= 1 && p <= 65535)) continue;
+    if (n > 0 && p < (buf[n - 1] as number)) ordered = false;
+    buf[n++] = p;
+  }
+  const sorted = ordered ? buf.subarray(0, n) : buf.subarray(0, n).sort();
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const lo = sorted[i] as number;
+    let hi = lo;
+    while (i < sorted.length && (sorted[i] as number) <= hi + 1) hi = Math.max(hi, sorted[i++] as number);
+    out.push(hi === lo ? String(lo) : `${lo}-${hi}`);
+  }
+  return out.join(',');
+}

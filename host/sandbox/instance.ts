@@ -21,6 +21,81 @@ export interface InvokeResult {
 }
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
+
+/** A sandbox thread; `init` null: a spare, told its plugin later by an 'init' message. */
+function spawnWorker(init: WorkerInit | null): Worker {
+  return new Worker(WORKER_URL, {
+    workerData: init,
+    // The guest cannot reach JS, but the shim's own heap is bounded too.
+    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    // Nothing of the host's environment, but the compile cache bin/pentora.mjs set up:
+    // it saves each worker ~50 ms of stripping and compiling the shim's TypeScript.
+    env: process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {},
+    stdout: true,
+    stderr: true,
+  });
+}
+
+/**
+ * One sandbox thread kept booted ahead of need: a thread and the shim take
+ * ~40-60 ms to start, which a scan otherwise waits for before each node. A
+ * spare has run no guest code and holds no plugin; `take()` hands it to one
+ * PluginInstance, which sends it its plugin as the first message, and boots
+ * the next spare while `remaining` says more nodes will want one. Spares are
+ * unref'd (they never keep the process alive) and `close()` ends the idle one.
+ *
+ * @example
+ * const spares = new SpareWorkers(); // early, while the catalog loads
+ * const inst = await PluginInstance.start(plugin, handler, spares);
+ * await spares.close();
+ */
+export class SpareWorkers {
+  #spare: Worker | null = null;
+  #closed = false;
+  /** How many more instances will start; a spare is only kept while this is > 0. */
+  remaining: number;
+
+  constructor(remaining = 1) {
+    this.remaining = remaining;
+    this.#refill();
+  }
+
+  #refill(): void {
+    if (this.#closed || this.#spare || this.remaining <= 0) return;
+    const w = spawnWorker(null);
+    // Before it is adopted nobody else listens: a spare that dies is just not used.
+    w.on('error', () => undefined);
+    w.unref();
+    this.#spare = w;
+  }
+
+  /** Sets how many more instances will start, booting a spare if there is none yet. */
+  expect(instances: number): void {
+    this.remaining = instances;
+    this.#refill();
+  }
+
+  /** The booted spare (still running), or null; boots the next one if more are expected. */
+  take(): Worker | null {
+    const w = this.#spare;
+    this.#spare = null;
+    this.remaining--;
+    // threadId is -1 once the thread has stopped, even before 'exit' is emitted.
+    const alive = w !== null && w.threadId !== -1;
+    if (w && !alive) void w.terminate();
+    this.#refill();
+    if (!alive) return null;
+    w.ref();
+    return w;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const w = this.#spare;
+    this.#spare = null;
+    if (w) await w.terminate();
+  }
+}
 /** How often the parent samples the worker thread's CPU time. */
 const CPU_POLL_MS = 20;
 
@@ -41,29 +116,25 @@ export class PluginInstance {
   #nextId = 0;
   #dead: string | null = null;
 
-  private constructor(plugin: LoadedPlugin, handler: HostCallHandler) {
+  private constructor(plugin: LoadedPlugin, handler: HostCallHandler, spares?: SpareWorkers) {
     this.plugin = plugin;
     this.name = plugin.manifest.name;
     this.#handler = handler;
     const init: WorkerInit = { module: plugin.module, plugin: this.name, limits: plugin.limits };
-    this.#worker = new Worker(WORKER_URL, {
-      workerData: init,
-      // The guest cannot reach JS, but the shim's own heap is bounded too.
-      resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-      // Nothing of the host's environment, but the compile cache bin/pentora.mjs set up:
-      // it saves each worker ~50 ms of stripping and compiling the shim's TypeScript.
-      env: process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {},
-      stdout: true,
-      stderr: true,
-    });
+    const spare = spares?.take() ?? null;
+    this.#worker = spare ?? spawnWorker(init);
+    if (spare) this.#post({ t: 'init', init });
     this.#worker.on('message', (m: WorkerMessage) => this.#onMessage(m));
     this.#worker.on('error', (err) => this.#fail(`crashed: ${err.message}`, 'worker'));
     this.#worker.on('exit', (code) => this.#fail(`worker exited (code ${code})`, 'worker'));
   }
 
-  /** Spawns the worker and runs the module's start function under the call deadlines. */
-  static async start(plugin: LoadedPlugin, handler: HostCallHandler): Promise<PluginInstance> {
-    const inst = new PluginInstance(plugin, handler);
+  /**
+   * Spawns the worker (or adopts a booted spare) and runs the module's start
+   * function under the call deadlines.
+   */
+  static async start(plugin: LoadedPlugin, handler: HostCallHandler, spares?: SpareWorkers): Promise<PluginInstance> {
+    const inst = new PluginInstance(plugin, handler, spares);
     try {
       await inst.#run('start', null);
     } catch (err) {

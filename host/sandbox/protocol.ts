@@ -10,6 +10,8 @@ export interface WorkerInit {
 }
 
 export type ParentMessage =
+  /** To a spare worker (spawned without workerData): its plugin, exactly once, before anything else. */
+  | { t: 'init'; init: WorkerInit }
   | { t: 'invoke'; id: number; entry: EntryPoint; input: Uint8Array | null }
   | { t: 'reply'; seq: number; payload: Uint8Array };
 

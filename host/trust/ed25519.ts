@@ -6,6 +6,12 @@
  * (key, message) has several valid encodings, which breaks "one signature =
  * one byte string" assumptions (dedup, replay detection). RFC 8032 §5.1.7
  * requires S < L, so we check it before calling tweetnacl.
+ *
+ * tweetnacl also accepts any public key encoding. Under a small-order key
+ * (the identity, the point of order 2, the order-4 and order-8 points) the
+ * signature S = 0 verifies for every message, and encodings with y >= p are
+ * not canonical. No honest key is either, so such keys are refused outright
+ * (OpenSSL refuses them too; test/security/ed25519.test.ts cross-checks).
  */
 
 import { createHash } from 'node:crypto';
@@ -45,11 +51,34 @@ export function malleate(sig: Uint8Array): Uint8Array {
   return out;
 }
 
-export type VerifyOutcome = 'ok' | 'bad-length' | 'non-canonical' | 'mismatch';
+export type VerifyOutcome = 'ok' | 'bad-length' | 'non-canonical' | 'weak-key' | 'mismatch';
+
+/** The canonical encodings of the eight small-order points, and the two x = 0 points with the sign bit set. */
+const SMALL_ORDER_KEYS = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000', // identity (order 1)
+  '0100000000000000000000000000000000000000000000000000000000000080', // identity, sign bit set
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // order 2
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', // order 2, sign bit set
+  '0000000000000000000000000000000000000000000000000000000000000000', // order 4
+  '0000000000000000000000000000000000000000000000000000000000000080', // order 4
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', // order 8
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa', // order 8
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85', // order 8
+]);
+
+/** True for a small-order key or a non-canonical encoding (y >= p = 2^255 - 19), RFC 8032 §5.1.3. */
+export function isWeakPublicKey(publicKey: Uint8Array): boolean {
+  if (SMALL_ORDER_KEYS.has(Buffer.from(publicKey).toString('hex'))) return true;
+  if ((publicKey[31]! & 0x7f) !== 0x7f || publicKey[0]! < 0xed) return false;
+  for (let i = 1; i < 31; i++) if (publicKey[i] !== 0xff) return false;
+  return true;
+}
 
 export function verifyDetached(message: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): VerifyOutcome {
   if (sig.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return 'bad-length';
   if (!isCanonicalS(sig)) return 'non-canonical';
+  if (isWeakPublicKey(publicKey)) return 'weak-key';
   return nacl.sign.detached.verify(message, sig, publicKey) ? 'ok' : 'mismatch';
 }
 

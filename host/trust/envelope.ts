@@ -117,6 +117,7 @@ export function verifyEnvelope(
     if (outcome === 'ok') good.set(Buffer.from(key.publicKey).toString('hex'), key);
     else if (outcome === 'non-canonical') problems.push(`signature by ${s.keyid.slice(0, 16)}… is non-canonical (S >= L)`);
     else if (outcome === 'bad-length') problems.push(`signature by ${s.keyid.slice(0, 16)}… has the wrong length`);
+    else if (outcome === 'weak-key') problems.push(`key ${s.keyid.slice(0, 16)}… is a small-order or non-canonical ed25519 key`);
     else problems.push(`signature by ${s.keyid.slice(0, 16)}… does not verify (payload or signature altered)`);
   }
   if (good.size < threshold) {

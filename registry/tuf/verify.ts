@@ -79,6 +79,7 @@ export function verifyRole(
     if (outcome === 'ok') good.set(pubHex, s.keyid);
     else if (outcome === 'non-canonical') problems.push(`signature by ${short} is non-canonical (S >= L)`);
     else if (outcome === 'bad-length') problems.push(`signature by ${short} has the wrong length`);
+    else if (outcome === 'weak-key') problems.push(`key ${short} is a small-order or non-canonical ed25519 key`);
     else problems.push(`signature by ${short} does not verify (metadata or signature altered)`);
   }
   if (good.size < threshold) {

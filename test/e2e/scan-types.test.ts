@@ -185,6 +185,21 @@ describe('pentora scan: scan types, top ports, discovery and progress (loopback)
     expect(r.stderr).not.toMatch(/connect scan instead of SYN/);
   });
 
+  it('a scan of this machine sends no discovery probe: its targets are up by localhost-response, as in nmap', async () => {
+    const r = await runCli(['scan', '--targets', '127.0.0.1,127.0.0.2', '--ports', String(a.port), '-sT', '--profile', 'portscan', '-o', 'jsonl', '--workspace', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = lastScanDir(ws);
+    expect(Object.values(nodes(dir)).map((n) => n.module)).toEqual(['pentora/tcp-connect-scanner']);
+    expect(transcript(dir).some((t) => t.plugin.includes('discovery'))).toBe(false);
+    const found = fs.readFileSync(path.join(dir, 'results', 'discovered_hosts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(found).toEqual([
+      expect.objectContaining({ host: '127.0.0.1', alive: true, method: 'localhost', reason: 'localhost-response' }),
+      expect.objectContaining({ host: '127.0.0.2', alive: true, method: 'localhost', reason: 'localhost-response' }),
+    ]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'request.json'), 'utf8'))).toMatchObject({ discovery: 'localhost' });
+    expect(openPorts(r)).toEqual([`127.0.0.1:${a.port}`]);
+  });
+
   const setpriv = (() => {
     try {
       execFileSync('setpriv', ['--bounding-set=-net_raw', '--inh-caps=-net_raw', 'true'], { stdio: 'ignore' });
@@ -207,8 +222,9 @@ describe('pentora scan: scan types, top ports, discovery and progress (loopback)
     expect(openPorts(r)).toEqual([`127.0.0.1:${a.port}`]);
     expect(r.stderr.match(/connect scan instead of SYN: raw sockets unavailable: .*CAP_NET_RAW/g)).toHaveLength(1);
     const modules = Object.values(nodes(lastScanDir(ws))).map((n) => n.module).sort();
-    // No ICMP without raw sockets; TCP discovery connects instead.
-    expect(modules).toEqual(['pentora/tcp-connect-scanner', 'pentora/tcp-probe-discovery']);
+    // 127.0.0.1 is this machine: up without discovery (nmap's localhost-response). Which discovery
+    // modules plan without raw sockets (TCP, not ICMP) is covered in test/engine/scan-types.test.ts.
+    expect(modules).toEqual(['pentora/tcp-connect-scanner']);
 
     const syn = await noRaw(['scan', '--targets', '127.0.0.1', '--ports', String(a.port), '-sS', '-Pn', '--profile', 'portscan', '-o', 'jsonl', '--workspace', ws]);
     expect(syn.code, syn.stderr).toBe(0);

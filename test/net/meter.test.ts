@@ -49,6 +49,17 @@ describe('ProbeMeter', () => {
     expect(m.snapshot()).toMatchObject({ probed: 5, open: 2, packets: 0 });
   });
 
+  it('counts probes a batch only summarises (a SYN scan\'s closed ports) through settled, and passes it on', () => {
+    const m = new ProbeMeter();
+    const passed: number[] = [];
+    const sink = m.tap({ record: (e: TranscriptInput) => ({ ...e, ts: '', seq: 1 }), settled: (_op: string, n: number) => passed.push(n) });
+    sink.record(probe('net.syn.scan', 'open'));
+    sink.settled?.('net.syn.scan', 128);
+    sink.settled?.('net.syn.scan', 2);
+    expect(m.snapshot()).toMatchObject({ probed: 131, open: 1 });
+    expect(passed).toEqual([128, 2]);
+  });
+
   it('a metered bucket counts every packet asked of it and still rate-limits', async () => {
     const clock = manualClock();
     const m = new ProbeMeter(clock);

@@ -122,7 +122,7 @@ describe.skipIf(skipReason !== null)(`raw sockets in network namespaces${skipRea
   const syn = (req: unknown, extra: Record<string, unknown> = {}, opts: { dropNetRaw?: boolean } = {}) =>
     pair.runJson<HostCallOut<SynScanResponse>>('a', SCANNER, { op: 'net.syn.scan', req, scope: [pair.addrB], capabilities: { net: { syn: true } }, ...extra }, opts);
 
-  it('SYN scan: listeners open, RST closed, DROP and ICMP-prohibited filtered, every probe audited', async () => {
+  it('SYN scan: listeners open, RST closed, DROP and ICMP-prohibited filtered; open and filtered audited per probe, closed in the call entry', async () => {
     const out = await syn({ targets: [pair.addrB], ports: [...TCP_OPEN, 81, 82, 83, 9999], retries: 1, timeout_ms: 300 });
     expect(out.reply.ok).toBe(true);
     if (!out.reply.ok) return;
@@ -136,8 +136,17 @@ describe.skipIf(skipReason !== null)(`raw sockets in network namespaces${skipRea
     // One retry for the one silent port: 8 + 1 SYNs.
     expect(out.reply.value.stats.sent).toBe(9);
     const perProbe = out.transcript.filter((t) => t.op === 'net.syn.scan' && t.target);
-    expect(perProbe.map((t) => t.target).sort()).toEqual([...TCP_OPEN, 81, 82, 83, 9999].map((p) => `${pair.addrB}:${p}`).sort());
+    expect(perProbe.map((t) => t.target).sort()).toEqual([...TCP_OPEN, 81, 83].map((p) => `${pair.addrB}:${p}`).sort());
     expect(perProbe.find((t) => t.target === `${pair.addrB}:22`)?.result).toMatchObject({ state: 'open', reason: 'syn-ack' });
+    // The call's entry names what was probed, the counts, and the open and filtered ports per host.
+    const call = out.transcript.filter((t) => t.op === 'net.syn.scan' && !t.target);
+    expect(call).toHaveLength(1);
+    expect(call[0]!.result).toMatchObject({
+      targets: [pair.addrB],
+      counts: { open: 4, closed: 2, filtered: 2 },
+      open: { [pair.addrB]: [...TCP_OPEN].sort((a, b) => a - b).join(',') },
+      filtered: { [pair.addrB]: '81,83' },
+    });
   });
 
   it('SYN scan over IPv6: open, RST closed, dropped and ICMPv6-prohibited filtered', async () => {

@@ -22,7 +22,7 @@ import { createDispatcher, createHostCallTable } from '../../host/hostcalls/tabl
 import { Semaphore, TokenBucket } from '../../host/net/rate-limit.ts';
 import { Scope } from '../../host/net/scope.ts';
 import { runScan } from '../../host/scan.ts';
-import { PluginInstance } from '../../host/sandbox/instance.ts';
+import { PluginInstance, SpareWorkers } from '../../host/sandbox/instance.ts';
 import { loadPlugin, pluginFilesIn, type LoadedPlugin } from '../../host/sandbox/loader.ts';
 import { LOCAL_KEYS_DIR, SHIPPED_KEYS_DIR } from '../../host/trust/default-store.ts';
 import { TrustStore } from '../../host/trust/trust-store.ts';
@@ -220,6 +220,48 @@ describe('stopped at run time: limits and traps', () => {
     } else {
       expect(entry).toBe('start'); // only a start-time kill leaves no instance to hold
     }
+    await expectNoLeakAndHealthy();
+  });
+
+  // A spare thread booted before its plugin was known (the CLI's, runDag's) is held to the same limits.
+  it.each(cases.filter((c) => ['start-loop', 'infinite-loop', 'memory-grower', 'trap'].includes(c.name)))('$name in an adopted spare worker: $code ($limit)', async ({ name, code, limit, entry, says }) => {
+    const plugin = await load(name);
+    const { env } = testEnv(['127.0.0.1']);
+    const handler = createDispatcher(createHostCallTable(env), env, { plugin: plugin.manifest.name, instanceId: name, manifest: plugin.manifest });
+    const spares = new SpareWorkers(1);
+    await new Promise((r) => setTimeout(r, 100)); // let it boot: the case this path exists for
+    let inst: PluginInstance | null = null;
+    const err = await failureOf(
+      (async () => {
+        inst = await PluginInstance.start(plugin, handler, spares);
+        await inst.invoke('configure', {});
+        await inst.invoke('execute', { scan_id: 'hostile-test', instance_id: name, module: plugin.manifest.name, config: {} });
+      })(),
+    );
+    expect(spares.remaining).toBe(0);
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(says);
+    expect(err.detail).toMatchObject({ plugin: `hostile/${name}`, limit, entry });
+    await (inst as PluginInstance | null)?.close();
+    await spares.close();
+    await expectNoLeakAndHealthy();
+  });
+
+  it('a spare worker runs a plugin like a fresh one, is used once, and a dead spare is replaced', async () => {
+    const catalog = await Catalog.load({ trust: TrustStore.fromDirs([SHIPPED_KEYS_DIR, path.join(LOCAL_KEYS_DIR, 'trusted')]) });
+    const plugin = catalog.get('pentora/json-reporter')!;
+    expect(plugin, catalog.entry('pentora/json-reporter')?.error ?? 'not found').not.toBeNull();
+    const { env } = testEnv(['127.0.0.1']);
+    const handler = createDispatcher(createHostCallTable(env), env, { plugin: plugin.manifest.name, instanceId: 'r', manifest: plugin.manifest });
+    const spares = new SpareWorkers(2);
+    const a = await PluginInstance.start(plugin, handler, spares);
+    expect((await a.invoke('describe')).rc).toBe(0);
+    // The second spare booted when the first was taken; kill it: the next start must not use a dead thread.
+    await spares.close();
+    const b = await PluginInstance.start(plugin, handler, spares);
+    expect((await b.invoke('describe')).rc).toBe(0);
+    await a.close();
+    await b.close();
     await expectNoLeakAndHealthy();
   });
 

@@ -22,13 +22,12 @@ import {
   Icmp6Type,
   IcmpType,
   IpProto,
+  Syn4Writer,
   TCP_SYN_BYTES,
   TcpFlag,
   intToIpv4,
   readU16,
   readU32,
-  writeIpv4Header,
-  writeTcpSyn,
   writeTcpSyn6,
 } from './packets.ts';
 import { RawSocket, type SendOutcome } from './socket.ts';
@@ -62,15 +61,19 @@ export class SynWire {
   readonly #sockets: RawSocket[] = [];
   #send4: RawSocket | null = null;
   #sock6: RawSocket | null = null;
-  readonly #pkt4 = new Uint8Array(IPV4_HEADER_BYTES + TCP_SYN_BYTES);
+  readonly #syn4: Syn4Writer;
   readonly #pkt6 = new Uint8Array(TCP_SYN_BYTES);
-  #last: { sock: RawSocket; pkt: Uint8Array; address: string } | null = null;
+  /** What the last send wrote, for resend: no object per packet. */
+  #lastSock: RawSocket | null = null;
+  #lastPkt: Uint8Array = this.#pkt6;
+  #lastAddress = '';
   /** The cookie flow of each target (its addresses and our source port). */
   readonly #flows: number[];
 
   /** Opens the sockets the targets' families need; throws (closing what it opened) if the kernel refuses one. */
   constructor(o: SynWireOptions) {
     this.#o = o;
+    this.#syn4 = new Syn4Writer(o.sport);
     this.#flows = o.targets.map((t) =>
       t.family === 4 ? o.cookies.flow([t.src4 | 0, t.dst4 | 0], o.sport) : o.cookies.flow([...addressWords(t.src6 as Uint8Array), ...addressWords(t.dst6 as Uint8Array)], o.sport),
     );
@@ -92,20 +95,21 @@ export class SynWire {
     const t = this.#o.targets[ti] as SynTarget;
     const seq = this.#cookie(ti, port);
     if (t.family === 4) {
-      const pkt = this.#pkt4;
-      writeIpv4Header(pkt, 0, { src: t.src4, dst: t.dst4, protocol: IpProto.TCP, payloadLength: TCP_SYN_BYTES, ttl: 64, id: seq >>> 16 });
-      writeTcpSyn(pkt, IPV4_HEADER_BYTES, { src: t.src4, dst: t.dst4, srcPort: this.#o.sport, dstPort: port, seq });
-      this.#last = { sock: this.#send4 as RawSocket, pkt, address: t.address };
+      this.#syn4.write(t.src4, t.dst4, port, seq, seq >>> 16);
+      this.#lastSock = this.#send4;
+      this.#lastPkt = this.#syn4.packet;
     } else {
       writeTcpSyn6(this.#pkt6, 0, { src: t.src6 as Uint8Array, dst: t.dst6 as Uint8Array, srcPort: this.#o.sport, dstPort: port, seq });
-      this.#last = { sock: this.#sock6 as RawSocket, pkt: this.#pkt6, address: t.address };
+      this.#lastSock = this.#sock6;
+      this.#lastPkt = this.#pkt6;
     }
-    return this.#last.sock.send(this.#last.pkt, this.#last.address);
+    this.#lastAddress = t.address;
+    return (this.#lastSock as RawSocket).send(this.#lastPkt, t.address);
   }
 
   /** Sends the last packet again (after 'again': the send queue was full). */
   resend(): SendOutcome {
-    return this.#last ? this.#last.sock.send(this.#last.pkt, this.#last.address) : 'EINVAL';
+    return this.#lastSock ? this.#lastSock.send(this.#lastPkt, this.#lastAddress) : 'EINVAL';
   }
 
   close(): void {
