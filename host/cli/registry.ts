@@ -14,7 +14,7 @@ import type { SigningKey } from '../trust/envelope.ts';
 import { newSigningKey, readSigningKey, writeSigningKey } from '../trust/keys.ts';
 import { pluginDirOf } from '../../registry/client/install.ts';
 import { isLoopback, serveRegistry } from '../../registry/client/serve.ts';
-import { addPublisher, initRepository, publishPlugin, refreshTimestamp, revoke } from '../../registry/tuf/repository.ts';
+import { addPublisher, initRepository, publishPlugin, refreshTimestamp, revoke, rotateRoot } from '../../registry/tuf/repository.ts';
 import type { TopRole } from '../../registry/tuf/metadata.ts';
 import { parse, positiveInt } from './args.ts';
 import { writeOut } from './output.ts';
@@ -24,6 +24,8 @@ pentora registry add-publisher DIR NAME --key PUBLISHER.key.json...  delegate NA
 pentora registry publish DIR PLUGIN_DIR --key PUBLISHER.key.json     sign and publish a built plugin (its dist/)
 pentora registry timestamp DIR [--snapshot]                          re-sign the short-lived roles (cron this)
 pentora registry revoke DIR [KEYID...] [--artifact SHA256...]         add to the registry's signed revocation list
+pentora registry rotate-root DIR [--roles root,targets,snapshot,timestamp] [--root-keys N] [--root-threshold M]
+                                                                     new keys for those roles in root N+1 (signed by old and new root keys)
 pentora registry serve DIR [--port N] [--host 127.0.0.1]             static HTTP server for DIR (loopback by default)
 
   --keys DIR   where the registry's own secret keys are (default: DIR-keys beside the registry)`;
@@ -78,6 +80,45 @@ async function serve(dir: string, port: number, host: string | undefined, verbos
   return ExitCode.Ok;
 }
 
+/**
+ * Root rotation (TUF §5.3.4): new keys for the chosen roles, root N+1 signed by
+ * a threshold of the old root keys and of the new ones. The new secret keys
+ * are written before anything is signed (a rotation whose keys were lost could
+ * never be signed again); the old ones move to `retired-root-v<N>/`.
+ */
+async function rotateRootCommand(dir: string, keysDir: string, rolesSpec: string, rootKeysFlag?: string, rootThresholdFlag?: string): Promise<number> {
+  const roles = rolesSpec.split(',').map((r) => r.trim());
+  for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--roles: "${r}" is not one of ${ROLES.join(', ')}`);
+  const current = Object.fromEntries(ROLES.map((r) => [r, roleKeys(keysDir, r)])) as Record<TopRole, SigningKey[]>;
+  const nRoot = positiveInt(rootKeysFlag, '--root-keys') ?? current.root.length;
+  const tRoot = positiveInt(rootThresholdFlag, '--root-threshold');
+  if (tRoot !== undefined && tRoot > (roles.includes('root') ? nRoot : current.root.length)) throw new UsageError(`--root-threshold ${tRoot} is more than the root keys`);
+  const fresh: Partial<Record<TopRole, SigningKey[]>> = {};
+  for (const r of roles as TopRole[]) fresh[r] = Array.from({ length: r === 'root' ? nRoot : 1 }, () => newSigningKey());
+  const staged = path.join(keysDir, `.rotating-${process.pid}`);
+  fs.mkdirSync(staged, { recursive: true, mode: 0o700 });
+  const fileOf = (r: TopRole, i: number): string => `${r}${i === 0 ? '' : `-${i + 1}`}.key.json`;
+  for (const [r, ks] of Object.entries(fresh) as Array<[TopRole, SigningKey[]]>) ks.forEach((k, i) => writeSigningKey(path.join(staged, fileOf(r, i)), k));
+  const version = await rotateRoot(dir, {
+    oldRootKeys: current.root,
+    keys: fresh,
+    ...(tRoot !== undefined ? { thresholds: { root: tRoot } } : {}),
+    signers: { targets: current.targets, snapshot: current.snapshot, timestamp: current.timestamp },
+  });
+  const retired = path.join(keysDir, `retired-root-v${version - 1}`);
+  fs.mkdirSync(retired, { recursive: true, mode: 0o700 });
+  for (const r of Object.keys(fresh) as TopRole[]) {
+    for (const n of fs.readdirSync(keysDir).filter((f) => new RegExp(`^${r}(-[0-9]+)?\\.key\\.json$`).test(f))) fs.renameSync(path.join(keysDir, n), path.join(retired, n));
+    for (const n of fs.readdirSync(staged).filter((f) => f.startsWith(r))) fs.renameSync(path.join(staged, n), path.join(keysDir, n));
+  }
+  fs.rmSync(staged, { recursive: true, force: true });
+  writeOut(
+    `wrote ${version}.root.json: new keys for ${roles.join(', ')}; old keys moved to ${retired}\n` +
+      (fresh.root ? `new root keys:\n${fresh.root.map((k) => `  ${fingerprint(k.keyid)}\n`).join('')}` : ''),
+  );
+  return ExitCode.Ok;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -91,6 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       artifact: { type: 'string', multiple: true },
       port: { type: 'string' },
       host: { type: 'string' },
+      roles: { type: 'string' },
     },
     'registry',
   );
@@ -174,12 +216,14 @@ export async function run(argv: string[]): Promise<number> {
       writeOut(`revoked ${keyids.length} key(s) and ${artifacts.length} artifact(s) in ${path.resolve(dir)}\n`);
       return ExitCode.Ok;
     }
+    case 'rotate-root':
+      return rotateRootCommand(dir, keysDirFor(dir, values.keys), values.roles ?? 'root', values['root-keys'], values['root-threshold']);
     case 'serve': {
       const port = values.port === undefined ? 8080 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
       return serve(dir, port, values.host, values.verbose?.length ?? 0);
     }
     default:
-      throw new UsageError(`registry: unknown subcommand "${sub}" (init, add-publisher, publish, timestamp, revoke, serve)`);
+      throw new UsageError(`registry: unknown subcommand "${sub}" (init, add-publisher, publish, timestamp, revoke, rotate-root, serve)`);
   }
 }
