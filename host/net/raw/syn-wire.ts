@@ -4,9 +4,13 @@
  * syn.ts keeps the per-probe state and the rounds; this file knows bytes.
  *
  * IPv4: an IPPROTO_RAW socket sends whole datagrams (IP_HDRINCL implied;
- * it never receives), an IPPROTO_TCP socket receives every TCP segment of
- * the namespace (with its IP header) and an IPPROTO_ICMP socket the ICMP
- * errors. IPv6: one AF_INET6 IPPROTO_TCP socket both sends TCP segments
+ * it never receives), an IPPROTO_TCP socket receives TCP segments (with
+ * their IP header) and an IPPROTO_ICMP socket the ICMP errors. When our
+ * rawio addon loads (rawio.ts), the SYNs are staged and go out with one
+ * sendmmsg per chunk (`send` answers 'queued', `flush` sends), and the TCP
+ * socket carries a BPF filter (only SYN-ACK/RST to our source port) read
+ * with recvmmsg; otherwise raw-socket, one sendto/recvfrom per packet, and
+ * every TCP segment of the namespace is read and filtered here. IPv6: one AF_INET6 IPPROTO_TCP socket both sends TCP segments
  * (the kernel adds the IPv6 header; we checksum over the pseudo-header) and
  * receives them (without a header: the source comes from recvfrom, the
  * hop limit is not reported), and an ICMPv6 socket the errors.
@@ -30,6 +34,7 @@ import {
   readU32,
   writeTcpSyn6,
 } from './packets.ts';
+import { BatchSender, FilteredReceiver, loadRawio } from './rawio.ts';
 import { RawSocket, type SendOutcome } from './socket.ts';
 import { canonicalIp } from '../address.ts';
 
@@ -58,8 +63,11 @@ export interface SynWireOptions {
 
 export class SynWire {
   readonly #o: SynWireOptions;
-  readonly #sockets: RawSocket[] = [];
+  readonly #sockets: Array<{ close(): void }> = [];
   #send4: RawSocket | null = null;
+  #batch4: BatchSender | null = null;
+  /** Which path IPv4 probes take: our batched addon or raw-socket (null: no IPv4 target). */
+  engine4: 'rawio' | 'raw-socket' | null = null;
   #sock6: RawSocket | null = null;
   readonly #syn4: Syn4Writer;
   readonly #pkt6 = new Uint8Array(TCP_SYN_BYTES);
@@ -90,12 +98,19 @@ export class SynWire {
     return this.#o.cookies.cookie(this.#flows[ti] as number, port);
   }
 
-  /** Builds and sends the SYN for (target, port). */
-  send(ti: number, port: number): SendOutcome {
+  /**
+   * Builds and sends the SYN for (target, port); 'queued' when it was staged
+   * for the next `flush` (IPv4 through rawio), whose outcome names `tag`.
+   */
+  send(ti: number, port: number, tag = -1): SendOutcome | 'queued' {
     const t = this.#o.targets[ti] as SynTarget;
     const seq = this.#cookie(ti, port);
     if (t.family === 4) {
       this.#syn4.write(t.src4, t.dst4, port, seq, seq >>> 16);
+      if (this.#batch4) {
+        if (!this.#batch4.stage(this.#syn4.packet, t.dst4, tag)) throw new Error('SynWire: send batch full; flush first');
+        return 'queued';
+      }
       this.#lastSock = this.#send4;
       this.#lastPkt = this.#syn4.packet;
     } else {
@@ -112,6 +127,11 @@ export class SynWire {
     return this.#lastSock ? this.#lastSock.send(this.#lastPkt, this.#lastAddress) : 'EINVAL';
   }
 
+  /** Sends what `send` queued; each packet's outcome ('sent', 'again', an errno name) goes to `onOutcome` with its tag. */
+  async flush(onOutcome: (tag: number, outcome: SendOutcome) => void): Promise<void> {
+    if (this.#batch4 && this.#batch4.pending > 0) await this.#batch4.flush(onOutcome);
+  }
+
   close(): void {
     for (const s of this.#sockets) s.close();
   }
@@ -120,14 +140,7 @@ export class SynWire {
     const o = this.#o;
     const byAddr = new Map<number, number>();
     o.targets.forEach((t, i) => t.family === 4 && byAddr.set(t.dst4, i));
-    const recv = RawSocket.open({ family: 4, protocol: IpProto.TCP, receiveBuffer: 8 << 20 });
-    this.#sockets.push(recv);
-    const icmp = RawSocket.open({ family: 4, protocol: IpProto.ICMP, receiveBuffer: 1 << 20 });
-    this.#sockets.push(icmp);
-    this.#send4 = RawSocket.open({ family: 4, protocol: IpProto.RAW, sendBuffer: 4 << 20 });
-    this.#sockets.push(this.#send4);
-
-    recv.onPacket((b, len) => {
+    const onTcp = (b: Buffer, len: number): void => {
       if (len < IPV4_HEADER_BYTES + 20 || (b[0] as number) >> 4 !== 4) return;
       const ihl = ((b[0] as number) & 0x0f) * 4;
       if (len < ihl + 20) return;
@@ -136,7 +149,22 @@ export class SynWire {
       const t = o.targets[ti] as SynTarget;
       if (readU32(b, 16) !== t.src4 || readU16(b, ihl + 2) !== o.sport) return;
       this.#tcpReply(ti, b, ihl, b[8] as number);
-    });
+    };
+    if (loadRawio().ok) {
+      this.engine4 = 'rawio';
+      this.#sockets.push(FilteredReceiver.open(o.sport, o.sport, 8 << 20, onTcp));
+      this.#batch4 = BatchSender.open(4 << 20);
+      this.#sockets.push(this.#batch4);
+    } else {
+      this.engine4 = 'raw-socket';
+      const recv = RawSocket.open({ family: 4, protocol: IpProto.TCP, receiveBuffer: 8 << 20 });
+      this.#sockets.push(recv);
+      recv.onPacket(onTcp);
+      this.#send4 = RawSocket.open({ family: 4, protocol: IpProto.RAW, sendBuffer: 4 << 20 });
+      this.#sockets.push(this.#send4);
+    }
+    const icmp = RawSocket.open({ family: 4, protocol: IpProto.ICMP, receiveBuffer: 1 << 20 });
+    this.#sockets.push(icmp);
 
     icmp.onPacket((b, len) => {
       if (len < IPV4_HEADER_BYTES + 8 + IPV4_HEADER_BYTES + 8 || (b[0] as number) >> 4 !== 4) return;

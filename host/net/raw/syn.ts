@@ -261,10 +261,12 @@ export async function synScan(opts: SynScanOptions): Promise<SynScanOutcome> {
           if (state[idx] !== 0) continue;
           const ti = Math.floor(idx / nPorts);
           sentAt[idx] = performance.now() - t0;
-          const out = wire.send(ti, ports[idx - ti * nPorts] as number);
+          const out = wire.send(ti, ports[idx - ti * nPorts] as number, idx);
+          if (out === 'queued') continue; // batched (IPv4 through rawio): sent by the flush below
           // On a full queue, wait and resend that very packet.
           afterSend(idx, out === 'again' ? await sendWithRetry(() => wire.resend()) : out);
         }
+        await wire.flush(afterSend);
       }
       await waitUntil(() => answered >= total, timeoutMs, (fn) => (wake = fn), opts.signal);
       wake = null;
