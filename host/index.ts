@@ -9,6 +9,8 @@ export type { ErrorCode as ErrorCodeType } from './errors.ts';
 // Scans
 export { prepareScan, runScan } from './scan.ts';
 export type { PreparedScan, ScanOptions, ScanResult } from './scan.ts';
+export { parseFingerprintInput, planFingerprint, runFingerprint } from './fingerprint.ts';
+export type { FingerprintInput, FingerprintOptions, FingerprintRecord, FingerprintResult } from './fingerprint.ts';
 export { resultRecords } from './report.ts';
 export type { FindingRecord, HostRecord, PortRecord, ResultRecord, ServiceRecord } from './report.ts';
 export { SCAN_TYPES, defaultScanTypes, parseScanTypes, scanTypeOf } from './engine/scan-types.ts';

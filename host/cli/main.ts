@@ -15,6 +15,7 @@ interface Command {
 // bundle and key tooling (~40 ms of a start-up that the benchmark against nmap counts).
 const COMMANDS: Record<string, () => Promise<Command>> = {
   scan: () => import('./scan.ts'),
+  fingerprint: () => import('./fingerprint.ts'),
   dag: () => import('./dag.ts'),
   plugin: () => import('./plugin.ts'),
   keys: () => import('./keys.ts'),

@@ -150,9 +150,10 @@ function ancestors(id: string, deps: Map<string, string[]>, seen = new Set<strin
 
 /**
  * Validates a DAG against the plugins that can run. `lookup` returns the
- * verified manifest for a module name, or null.
+ * verified manifest for a module name, or null. `provided`: the keys the
+ * caller writes before any node runs (default: the host's, `targets`).
  */
-export function validateDag(spec: DagSpec, lookup: (module: string) => Manifest | null, where = 'dag'): Dag {
+export function validateDag(spec: DagSpec, lookup: (module: string) => Manifest | null, where = 'dag', provided: readonly string[] = HOST_PROVIDED_KEYS): Dag {
   const problems: string[] = [];
   const byId = new Map<string, DagNodeSpec>();
   for (const n of spec.nodes) {
@@ -184,7 +185,7 @@ export function validateDag(spec: DagSpec, lookup: (module: string) => Manifest 
     if (!cycle) {
       const upstream = ancestors(id, deps);
       for (const key of m.requires) {
-        if ((HOST_PROVIDED_KEYS as readonly string[]).includes(key)) continue;
+        if (provided.includes(key)) continue;
         const ok = [...upstream].some((a) => manifests.get(a)?.provides.includes(key));
         if (!ok) problems.push(`node "${id}": ${m.name} requires "${key}", which no node it depends on provides`);
       }

@@ -11,7 +11,10 @@ import type { DagSpec } from './dag.ts';
 import { HOST_PROVIDED_KEYS } from './keys.ts';
 
 export interface PlanOptions {
-  profile: string;
+  /** Plugins that list this profile in their manifest; null: every plugin (the `select` still applies). */
+  profile: string | null;
+  /** Keys the caller writes before any node runs; default: the host's (`targets`). */
+  provided?: readonly string[];
   /** Config applied to every node whose plugin has an option of that name (e.g. `ports` from --ports). */
   overrides?: Record<string, unknown>;
   /**
@@ -30,16 +33,18 @@ export interface Plan {
 
 export function planDag(manifests: Manifest[], opts: PlanOptions): Plan {
   const select = opts.select ?? (() => true);
-  let chosen = manifests.filter((m) => (m.profiles ?? []).includes(opts.profile) && select(m));
+  const profile = opts.profile;
+  let chosen = manifests.filter((m) => (profile === null || (m.profiles ?? []).includes(profile)) && select(m));
+  const where = profile === null ? 'the plan' : `profile "${profile}"`;
   const dropped: Plan['dropped'] = [];
   // Drop plugins whose requirements nothing provides, until stable (dropping one can orphan another).
   for (let changed = true; changed; ) {
     changed = false;
-    const provided = new Set<string>([...HOST_PROVIDED_KEYS, ...chosen.flatMap((m) => m.provides)]);
+    const provided = new Set<string>([...(opts.provided ?? HOST_PROVIDED_KEYS), ...chosen.flatMap((m) => m.provides)]);
     for (const m of chosen) {
       const missing = m.requires.filter((k) => !provided.has(k));
       if (missing.length > 0) {
-        dropped.push({ module: m.name, reason: `nothing in profile "${opts.profile}" provides ${missing.join(', ')}` });
+        dropped.push({ module: m.name, reason: `nothing in ${where} provides ${missing.join(', ')}` });
         chosen = chosen.filter((x) => x !== m);
         changed = true;
         break;
@@ -62,5 +67,5 @@ export function planDag(manifests: Manifest[], opts: PlanOptions): Plan {
     for (const [k, v] of Object.entries(opts.overrides ?? {})) if (Object.hasOwn(m.config, k)) config[k] = v;
     return { instance_id: ids.get(m)!, module_type: m.name, depends_on, config };
   });
-  return { spec: { name: `profile:${opts.profile}`, nodes }, dropped };
+  return { spec: { name: profile === null ? 'plan' : `profile:${profile}`, nodes }, dropped };
 }

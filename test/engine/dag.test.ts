@@ -136,6 +136,14 @@ describe('planner', () => {
     expect(dropped.map((d) => d.module).sort()).toEqual(['pentora/grabber', 'pentora/parser']);
   });
 
+  it('plans from keys the caller provides, over every profile when profile is null', () => {
+    const { spec, dropped } = planDag([{ ...parser, profiles: [] }, grabber], { profile: null, provided: ['targets', 'banners'], select: (m) => m.requires.includes('banners') });
+    expect(dropped).toEqual([]);
+    expect(spec.nodes.map((n) => n.module_type)).toEqual(['pentora/parser']);
+    expect(() => validateDag(spec, lookup)).toThrow('requires "banners"');
+    expect(validateDag(spec, lookup, 'offline', ['targets', 'banners']).nodes.map((n) => n.id)).toEqual(['parser']);
+  });
+
   it('only includes plugins that opt into the profile', () => {
     const { spec } = planDag([scanner, { ...grabber, profiles: ['deep'] }], { profile: 'standard' });
     expect(spec.nodes.map((n) => n.module_type)).toEqual(['pentora/scanner']);
