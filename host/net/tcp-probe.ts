@@ -20,6 +20,15 @@ import type { PortState, ReadSpec, TcpProbe, TcpProbeRequest, TcpProbeResult } f
 import type { Semaphore, TokenBucket } from './rate-limit.ts';
 import type { Scope } from './scope.ts';
 import { canonicalIp } from './address.ts';
+import { requestChecks } from './request-checks.ts';
+
+// Request shape checks shared with the other network host calls (request-checks.ts).
+const checks = requestChecks('net.tcp.probe');
+const badRequest = checks.bad;
+const checkArray = checks.array;
+const checkHost = checks.host;
+const checkPort = checks.port;
+const checkBase64 = (v: unknown, where: string): string => checks.base64(v, where, MAX_READ_BYTES);
 
 /** Hard caps applied whatever a plugin asks for. */
 export const MAX_READ_BYTES = 1 << 20;
@@ -333,29 +342,6 @@ function withOptional(probe: TcpProbe, payload: string | undefined, read: ReadSp
   return probe;
 }
 
-function badRequest(problem: string): PentoraError {
-  return new PentoraError(ErrorCode.HostCall, `net.tcp.probe: ${problem}`);
-}
-
-function checkArray(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw badRequest(`${where} must be an array`);
-  return v;
-}
-
-function checkHost(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 255 || /[\s\0]/.test(v)) {
-    throw badRequest(`${where} must be a host name or IP address string`);
-  }
-  return v;
-}
-
-function checkPort(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-    throw badRequest(`${where} must be an integer port in 1..65535, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 function checkMs(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`${where} must be a non-negative number of ms`);
   return v;
@@ -371,13 +357,4 @@ function checkRead(v: unknown, where: string): ReadSpec {
   const out: ReadSpec = { max_bytes: r.max_bytes, timeout_ms: checkMs(r.timeout_ms, `${where}.timeout_ms`) };
   if (r.idle_ms !== undefined) out.idle_ms = checkMs(r.idle_ms, `${where}.idle_ms`);
   return out;
-}
-
-function checkBase64(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-    throw badRequest(`${where} must be standard padded base64`);
-  }
-  // A payload bigger than a read cap is refused: the guest would only be flooding a peer.
-  if ((v.length / 4) * 3 > MAX_READ_BYTES + 2) throw badRequest(`${where} is larger than ${MAX_READ_BYTES} bytes`);
-  return v;
 }

@@ -32,6 +32,15 @@ import { Semaphore, type TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
 import { ipFamily } from '../address.ts';
 import { clampInt, scopeTargets } from './route.ts';
+import { requestChecks } from '../request-checks.ts';
+
+// Request shape checks shared with the other network host calls (request-checks.ts).
+const checks = requestChecks('net.udp.probe');
+const badRequest = checks.bad;
+const checkArray = checks.array;
+const checkHost = checks.host;
+const checkPort = checks.port;
+const checkPayload = (v: unknown, where: string): string => checks.base64(v, where, MAX_UDP_PAYLOAD);
 
 export const MAX_UDP_PAYLOAD = 1400;
 export const MAX_UDP_READ = 65_535;
@@ -253,25 +262,4 @@ export function expandUdpRequest(req: UdpProbeRequest, maxProbes: number): UdpPr
     out.push(pl === undefined ? { host, port } : { host, port, payload_b64: pl });
   });
   return out;
-}
-
-function badRequest(problem: string): PentoraError {
-  return new PentoraError(ErrorCode.HostCall, `net.udp.probe: ${problem}`);
-}
-function checkArray(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw badRequest(`${where} must be an array`);
-  return v;
-}
-function checkHost(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 255 || /[\s\0]/.test(v)) throw badRequest(`${where} must be a host name or IP address string`);
-  return v;
-}
-function checkPort(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw badRequest(`${where} must be an integer port in 1..65535, got ${JSON.stringify(v)}`);
-  return v;
-}
-function checkPayload(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw badRequest(`${where} must be standard padded base64`);
-  if (Buffer.byteLength(v, 'base64') > MAX_UDP_PAYLOAD) throw badRequest(`${where} is larger than ${MAX_UDP_PAYLOAD} bytes`);
-  return v;
 }
