@@ -12,16 +12,14 @@
  * holds an exclusive lock file so two installs cannot lose each other's entry.
  */
 
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeError, ErrorCode, PentoraError } from '../../host/errors.ts';
 import { readCapped } from '../../host/sandbox/loader.ts';
 import { sha256Hex } from '../../host/trust/ed25519.ts';
-import { syncDir, writeJsonAtomic } from '../../host/workspace/atomic.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../../host/workspace/atomic.ts';
 
 export const LOCK_FORMAT_VERSION = 1;
 /** Largest blob the store accepts: the loader's wasm cap. */
@@ -104,22 +102,8 @@ export async function writeBlob(workspace: string, bytes: Uint8Array): Promise<s
       await unlink(file).catch(() => undefined);
     }
   }
-  const tmp = path.join(dir, `.${digest}.${randomBytes(6).toString('hex')}.tmp`);
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(tmp, 'wx', 0o600);
-    await fh.writeFile(bytes);
-    await fh.sync();
-    await fh.chmod(0o444);
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, file);
-  } catch (err) {
-    await fh?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw new PentoraError(ErrorCode.Workspace, `${file}: cannot store blob: ${describeError(err)}`, { path: file }, { cause: err });
-  }
-  await syncDir(dir);
+  // Temp file, fsync, read-only mode, rename, fsync the folder: the shared atomic write.
+  await writeFileAtomic(file, bytes, { mode: 0o444 });
   return digest;
 }
 
