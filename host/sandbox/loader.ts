@@ -16,6 +16,7 @@ import { REQUIRED_EXPORTS } from './abi.ts';
 import { effectiveLimits, type EffectiveLimits } from './limits.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
 import { capWasmMemory } from './wasm-binary.ts';
+import { readOpenFile } from '../workspace/read-capped.ts';
 
 const MAX_MANIFEST_BYTES = 256 * 1024;
 const MAX_SIG_BYTES = 64 * 1024;
@@ -69,17 +70,10 @@ export function readCapped(file: string, cap: number, what: string): Uint8Array 
     throw new PentoraError(code === 'ENOENT' ? ErrorCode.Signature : ErrorCode.Manifest, `${file}: cannot read ${what} (${code ?? 'error'})`);
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new PentoraError(ErrorCode.Manifest, `${file}: ${what} is not a regular file`);
-    if (st.size > cap) throw new PentoraError(ErrorCode.Manifest, `${file}: ${what} is ${st.size} bytes, over the ${cap}-byte cap`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return new Uint8Array(buf.buffer, buf.byteOffset, off);
+    const r = readOpenFile(fd, cap);
+    if (r.kind === 'not-file') throw new PentoraError(ErrorCode.Manifest, `${file}: ${what} is not a regular file`);
+    if (r.kind === 'too-big') throw new PentoraError(ErrorCode.Manifest, `${file}: ${what} is ${r.size} bytes, over the ${cap}-byte cap`);
+    return r.bytes;
   } finally {
     fs.closeSync(fd);
   }

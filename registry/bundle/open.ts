@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ErrorCode, PentoraError, describeError } from '../../host/errors.ts';
 import { checkEntryPath, EntrySet, showPath } from './entry-path.ts';
 import { DEFAULT_TAR_LIMITS, readTar, type TarLimits } from './tar.ts';
+import { readOpenFile } from '../../host/workspace/read-capped.ts';
 
 export interface BundleFiles {
   kind: 'directory' | 'tar';
@@ -41,18 +42,11 @@ function readEntry(file: string, rel: string, cap: number, where: string, opts: 
     fail(where, `entry "${showPath(rel)}": cannot open (${describeError(err)}); symbolic links are refused`, { entry: rel });
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) fail(where, `entry "${showPath(rel)}" is ${KIND_OF(st)}; only regular files and directories are allowed`, { entry: rel });
-    if (st.size > cap) fail(where, `entry "${showPath(rel)}": ${st.size} bytes, over the ${cap}-byte ${opts.capName}`, { entry: rel });
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off !== st.size) fail(where, `entry "${showPath(rel)}" changed size while being read`, { entry: rel });
-    return new Uint8Array(buf.buffer, buf.byteOffset, off);
+    const r = readOpenFile(fd, cap);
+    if (r.kind === 'not-file') return fail(where, `entry "${showPath(rel)}" is ${KIND_OF(r.stat)}; only regular files and directories are allowed`, { entry: rel });
+    if (r.kind === 'too-big') return fail(where, `entry "${showPath(rel)}": ${r.size} bytes, over the ${cap}-byte ${opts.capName}`, { entry: rel });
+    if (r.bytes.length !== r.size) fail(where, `entry "${showPath(rel)}" changed size while being read`, { entry: rel });
+    return r.bytes;
   } finally {
     fs.closeSync(fd);
   }

@@ -13,6 +13,7 @@ import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { describeError, ErrorCode, PentoraError } from '../../host/errors.ts';
 import type { Fetcher } from '../tuf/updater.ts';
+import { readOpenFile } from '../../host/workspace/read-capped.ts';
 
 export interface FetchOptions {
   /** Refuse (and stop reading) past this many bytes. */
@@ -76,17 +77,10 @@ function readFileUrl(url: URL, maxBytes: number): Uint8Array {
     return fail(shown(url), code === 'ENOENT' ? 'not found' : `cannot read: ${describeError(err)}`, { status: code === 'ENOENT' ? 404 : 0 });
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) fail(shown(url), 'not a regular file');
-    if (st.size > maxBytes) fail(shown(url), `is ${st.size} bytes, over the ${maxBytes}-byte cap`, { cap: maxBytes });
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return new Uint8Array(buf.buffer, buf.byteOffset, off);
+    const r = readOpenFile(fd, maxBytes);
+    if (r.kind === 'not-file') return fail(shown(url), 'not a regular file');
+    if (r.kind === 'too-big') return fail(shown(url), `is ${r.size} bytes, over the ${maxBytes}-byte cap`, { cap: maxBytes });
+    return r.bytes;
   } finally {
     fs.closeSync(fd);
   }
