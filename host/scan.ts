@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import { ErrorCode, PentoraError, describeError } from './errors.ts';
 import type { PentoraConfig } from './config/config.ts';
-import type { Catalog } from './engine/catalog.ts';
+import type { Catalog, CatalogEntry } from './engine/catalog.ts';
 import { DataContext } from './engine/context.ts';
 import { parseDagYaml, validateDag, type Dag, type DagSpec } from './engine/dag.ts';
 import { STANDARD_KEY_NAMES } from './engine/keys.ts';
@@ -125,6 +125,8 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
       throw new PentoraError(ErrorCode.Dag, `${opts.dagFile}: cannot read DAG file: ${describeError(err)}`);
     }
     const spec = parseDagYaml(text, opts.dagFile);
+    // A lazy catalog verifies the plugins the file names now; one that fails is reported by validateDag as unknown.
+    if (Array.isArray(spec?.nodes)) dropped = refused(await opts.catalog.ensure(spec.nodes.map((n) => String(n?.module_type))));
     // A DAG file names its own ports; only flags given on the command line replace them.
     const given: Record<string, unknown> = {};
     if (opts.ports !== undefined || opts.topPorts !== undefined) Object.assign(given, portConfig);
@@ -137,13 +139,27 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
     const discovery = opts.discovery ?? 'default';
     localhostUp = discovery === 'default' && targets.every((t) => routedOverLoopback(t.host));
     const select = moduleFilter({ scanTypes: opts.scanTypes ?? defaultScanTypes(raw), discovery: localhostUp ? 'skip' : discovery, raw });
-    const plan = planDag(opts.catalog.manifests(), { profile, overrides: portConfig, select });
+    // Plan over what the plugins declare, verify what the plan uses, and plan
+    // again without any that failed: only planned plugins pay for verification.
+    let plan = planDag(opts.catalog.candidates(), { profile, overrides: portConfig, select });
+    const refusedPlugins: PreparedScan['dropped'] = [];
+    for (let round = 0; round <= opts.catalog.entries.length; round++) {
+      const failed = await opts.catalog.ensure(plan.spec.nodes.map((n) => n.module_type));
+      if (failed.length === 0) break;
+      refusedPlugins.push(...refused(failed));
+      plan = planDag(opts.catalog.candidates(), { profile, overrides: portConfig, select });
+    }
     if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, `profile "${profile}": no verified plugin belongs to it (see pentora plugin list)`);
     applyConfig(plan.spec, lookup, {}, timingConfig(opts));
     dag = validateDag(plan.spec, lookup, `profile "${profile}"`);
-    dropped = plan.dropped;
+    dropped = [...refusedPlugins, ...plan.dropped];
   }
   return { targets, dag, dropped, ...(discoveredFrom ? { discoveredFrom } : {}), ...(localhostUp ? { localhostUp } : {}) };
+}
+
+/** Plugins that failed verification when the plan needed them, as dropped modules. */
+function refused(entries: readonly CatalogEntry[]): PreparedScan['dropped'] {
+  return entries.map((e) => ({ module: e.name, reason: `refused: ${e.error ?? 'not verified'}` }));
 }
 
 /** --retries / --timeout as plugin options: the ones probing modules name them by. */

@@ -40,12 +40,13 @@ export function ceilingsOf(config: PentoraConfig): EffectiveLimits {
 }
 
 /**
- * Every plugin source, each verified at this load: builtins, `plugins.dirs`,
+ * Every plugin source, each verified at this load (or, `lazy`, when a plan
+ * needs it: Catalog.ensure): builtins, `plugins.dirs`,
  * and the workspace store (re-hashed against lock.json). Revocation (the
  * registries' signed lists, keys/revoked.json, <workspace>/keys/revoked.json)
  * applies to all of them; an unreadable revocation file fails the load.
  */
-export function openCatalog(rt: Runtime): Promise<Catalog> {
+export function openCatalog(rt: Runtime, opts: { lazy?: boolean } = {}): Promise<Catalog> {
   const roots: Array<{ path: string; source: PluginSource }> = [
     { path: BUILTIN_PLUGINS_DIR, source: 'builtin' },
     ...rt.config.plugins.dirs.map((p) => ({ path: p, source: 'dir' as const })),
@@ -59,5 +60,6 @@ export function openCatalog(rt: Runtime): Promise<Catalog> {
     checkArtifact: (info) =>
       checkNotRevoked(revocations, { name: info.manifest.name, signers: info.signers.map((k) => k.keyid), artifacts: [info.manifestSha256, info.sigSha256, info.wasmSha256] }),
     installed: installedCandidates(rt.config.workspace, () => revocations),
+    ...(opts.lazy ? { lazy: true } : {}),
   });
 }

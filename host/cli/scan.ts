@@ -136,8 +136,10 @@ export async function run(argv: string[]): Promise<number> {
     // nmap's rule: a SYN scan when privileged, else a connect scan, said once (below).
     const defaulted = !scanTypes && !values.dag && discovery !== 'only';
     if (defaulted) scanTypes = defaultScanTypes(raw.ok);
-    const catalog = await openCatalog(rt);
-    for (const e of catalog.entries) if (!e.verified) rt.logger.warn({ plugin: e.name }, `refused: ${e.error}`);
+    // Lazy: only the plugins the plan uses are verified and compiled (the rest cost nothing);
+    // a planned one that fails is left out of the plan with its error (prepareScan).
+    const catalog = await openCatalog(rt, { lazy: true });
+    for (const e of catalog.entries) if (e.error !== null) rt.logger.warn({ plugin: e.name }, `refused: ${e.error}`);
     const meter = new ProbeMeter();
     const opts: ScanOptions = {
       targets,

@@ -16,16 +16,17 @@ import { fileURLToPath } from 'node:url';
 import { describeError } from '../errors.ts';
 import type { EffectiveLimits } from '../sandbox/limits.ts';
 import {
-  loadPlugin,
+  loadVerifiedPlugin,
   loadPluginFromBytes,
   pluginFilesIn,
-  verifyManifest,
+  readManifestFiles,
+  verifyManifestBytes,
   type ArtifactInfo,
   type LoadedPlugin,
   type PluginBytes,
   type PluginFiles,
 } from '../sandbox/loader.ts';
-import type { Manifest } from '../sandbox/manifest.ts';
+import { parseManifest, type Manifest } from '../sandbox/manifest.ts';
 import type { TrustStore } from '../trust/trust-store.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,6 +44,11 @@ export interface CatalogEntry {
   verified: boolean;
   error: string | null;
   loaded: LoadedPlugin | null;
+  /**
+   * A lazy catalog's plugin not verified yet: its manifest as the file says
+   * (unverified, for planning only) and the bytes verification will check.
+   */
+  pending?: { declared: Manifest; verify: () => Promise<void> };
 }
 
 export interface PluginLocation {
@@ -103,6 +109,13 @@ export interface CatalogOptions {
   checkArtifact?: (info: ArtifactInfo) => void;
   /** The workspace store's plugins (source `installed`); read again at every load. */
   installed?: () => InstalledCandidate[];
+  /**
+   * Verify and compile a plugin only when `ensure` asks for it (a scan: only
+   * the planned plugins), not all at load. Until then an entry is `pending`
+   * and only its declared manifest is known, which `candidates` offers to the
+   * planner; nothing unverified is ever run (DESIGN §5: verify before use).
+   */
+  lazy?: boolean;
 }
 
 export class Catalog {
@@ -137,6 +150,46 @@ export class Catalog {
     return this.verified().map((p) => p.manifest);
   }
 
+  /**
+   * What the planner may choose from: the verified manifests and, in a lazy
+   * catalog, the declared manifests of plugins not verified yet (first
+   * source per name, as `get`). Plan with these, then `ensure` the plan.
+   */
+  candidates(): Manifest[] {
+    const seen = new Set<string>();
+    const out: Manifest[] = [];
+    for (const e of this.entries) {
+      const m = e.verified ? e.loaded?.manifest : e.error === null ? e.pending?.declared : undefined;
+      if (m && !seen.has(m.name)) {
+        seen.add(m.name);
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Verifies and compiles the pending plugins of these names (the entry
+   * `candidates` offered for each), in parallel. Returns the entries that
+   * failed: they keep their error, leave `candidates`, and are never run.
+   */
+  async ensure(names: Iterable<string>): Promise<CatalogEntry[]> {
+    const want = new Set(names);
+    const chosen = new Map<string, CatalogEntry>();
+    for (const e of this.entries) {
+      const name = e.verified ? e.name : e.error === null ? e.pending?.declared.name : undefined;
+      if (name !== undefined && want.has(name) && !chosen.has(name)) chosen.set(name, e);
+    }
+    const pending = [...chosen.values()].filter((e) => e.pending);
+    await Promise.all(pending.map((e) => e.pending!.verify()));
+    return pending.filter((e) => !e.verified);
+  }
+
+  /** Verifies every pending plugin (for listings that show every plugin's state). */
+  async ensureAll(): Promise<void> {
+    await Promise.all(this.entries.filter((e) => e.pending).map((e) => e.pending!.verify()));
+  }
+
   static async load(opts: CatalogOptions): Promise<Catalog> {
     const roots = opts.roots ?? [{ path: BUILTIN_PLUGINS_DIR, source: 'builtin' as const }];
     const disabled = new Set(opts.disabled ?? []);
@@ -147,19 +200,48 @@ export class Catalog {
       const files = pluginFilesIn(loc.dir);
       const folderName = path.basename(loc.dir === path.join(path.dirname(loc.dir), 'dist') ? path.dirname(loc.dir) : loc.dir);
       const entry: CatalogEntry = { name: folderName, version: null, source: loc.source, dir: loc.dir, files, verified: false, error: null, loaded: null };
-      const load = async (): Promise<CatalogEntry> => {
+      const verify = async (bytes: { manifest: Uint8Array; sig: Uint8Array }): Promise<void> => {
         try {
           // The signed manifest first: once it verifies, its name is trustworthy
           // even if the wasm then fails its digest, so errors can name the plugin.
-          const { manifest } = verifyManifest(files, opts.trust);
-          entry.name = manifest.name;
-          entry.version = manifest.version;
-          entry.loaded = await loadPlugin(files, {
+          const verified = verifyManifestBytes(bytes.manifest, bytes.sig, opts.trust, files);
+          entry.name = verified.manifest.name;
+          entry.version = verified.manifest.version;
+          entry.loaded = await loadVerifiedPlugin(verified, files, {
             trust: opts.trust,
             ...(opts.ceilings ? { ceilings: opts.ceilings } : {}),
             ...(opts.checkArtifact ? { checkArtifact: opts.checkArtifact } : {}),
           });
           entry.verified = true;
+        } catch (err) {
+          entry.error = describeError(err);
+        }
+      };
+      const load = async (): Promise<CatalogEntry> => {
+        let bytes: { manifest: Uint8Array; sig: Uint8Array };
+        try {
+          bytes = readManifestFiles(files);
+        } catch (err) {
+          entry.error = describeError(err);
+          return entry;
+        }
+        if (!opts.lazy) {
+          await verify(bytes);
+          return entry;
+        }
+        try {
+          // Read for planning only; the same bytes are verified before any use.
+          const declared = parseManifest(bytes.manifest, files.manifest);
+          entry.name = declared.name;
+          entry.version = declared.version;
+          let once: Promise<void> | null = null;
+          entry.pending = {
+            declared,
+            verify: () =>
+              (once ??= verify(bytes).finally(() => {
+                delete entry.pending;
+              })),
+          };
         } catch (err) {
           entry.error = describeError(err);
         }

@@ -41,7 +41,7 @@ export const STANDARD_KEYS = {
     ['host', 'port', 'protocol', 'state'],
   ),
   banners: list(
-    { host, port, protocol, probe: text(64), data_b64: text(1_400_000), tls: { type: 'boolean' }, rtt_ms: { type: 'number', minimum: 0 } },
+    { host, port, protocol, probe: text(64), data_b64: text(1_400_000), tls: { type: 'boolean' }, rtt_ms: { type: 'number', minimum: 0 }, reason: text(64) },
     ['host', 'port', 'protocol', 'data_b64'],
   ),
   parsed_services: list(

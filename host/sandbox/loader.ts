@@ -96,9 +96,15 @@ export interface VerifiedManifest {
 }
 
 export function verifyManifest(files: PluginFiles, trust: TrustStore): VerifiedManifest {
-  const sigBytes = readCapped(files.sig, MAX_SIG_BYTES, 'signature');
-  const manifestBytes = readCapped(files.manifest, MAX_MANIFEST_BYTES, 'manifest');
-  return verifyManifestBytes(manifestBytes, sigBytes, trust, files);
+  const { manifest, sig } = readManifestFiles(files);
+  return verifyManifestBytes(manifest, sig, trust, files);
+}
+
+/** The manifest and signature bytes of a plugin folder, under the loader's caps. */
+export function readManifestFiles(files: PluginFiles): { manifest: Uint8Array; sig: Uint8Array } {
+  const sig = readCapped(files.sig, MAX_SIG_BYTES, 'signature');
+  const manifest = readCapped(files.manifest, MAX_MANIFEST_BYTES, 'manifest');
+  return { manifest, sig };
 }
 
 /**
@@ -124,7 +130,15 @@ export function verifyManifestBytes(
 }
 
 export async function loadPlugin(files: PluginFiles, opts: LoadOptions): Promise<LoadedPlugin> {
-  const verified = verifyManifest(files, opts.trust);
+  return loadVerifiedPlugin(verifyManifest(files, opts.trust), files, opts);
+}
+
+/**
+ * The rest of loadPlugin for a manifest verifyManifest has just verified (so
+ * a caller that needs the verified name first checks the signature once,
+ * not twice): reads the wasm, checks it against that manifest, compiles.
+ */
+export async function loadVerifiedPlugin(verified: VerifiedManifest, files: PluginFiles, opts: LoadOptions): Promise<LoadedPlugin> {
   const wasm = readCapped(files.wasm, MAX_WASM_BYTES, 'wasm');
   return finishLoad(verified, wasm, opts, files);
 }

@@ -39,8 +39,15 @@ export class Banner {
   data: Uint8Array;
   /** `data` as latin1 text, one char per byte, so indexes are byte offsets. */
   text: string;
-  /** The whole record, for fields the loop does not read (`probe`, ...). */
+  /** The whole record, for fields the loop does not read; a probe reply's is `{probe}` alone. */
   record: JsonValue;
+  /**
+   * What produced the bytes: "passive" (read on connect, also the default for
+   * records without a `probe`), a service probe's name, or what the record says.
+   */
+  probe: string = "passive";
+  /** The bytes of each step of a conversation probe, in order (`data` is all of them); one entry otherwise. */
+  steps: Uint8Array[] = [];
 
   constructor(host: string, port: i32, protocol: string, tls: bool, data: Uint8Array, record: JsonValue) {
     this.host = host;
@@ -50,6 +57,9 @@ export class Banner {
     this.data = data;
     this.text = latin1(data);
     this.record = record;
+    const probe = record.getStr("probe");
+    if (probe.length > 0) this.probe = probe;
+    this.steps = [data];
   }
 
   /** A `service_fingerprints` record for this endpoint with source "banner" (see `fingerprint`). */

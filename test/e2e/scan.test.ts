@@ -71,4 +71,48 @@ describe('a real scan of fake services on 127.0.0.1', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a lazy catalog verifies only the planned plugins, and drops a planned one that fails with its error', async () => {
+    const dir = tempDir('plugins');
+    for (const name of fs.readdirSync(BUILTIN_PLUGINS_DIR)) {
+      const dist = path.join(BUILTIN_PLUGINS_DIR, name, 'dist');
+      if (fs.existsSync(path.join(dist, 'manifest.json'))) fs.cpSync(dist, path.join(dir, name), { recursive: true });
+    }
+    const sig = path.join(dir, 'ssh-parser', 'manifest.sig');
+    const envelope = JSON.parse(fs.readFileSync(sig, 'utf8')) as { signatures: Array<{ sig: string }> };
+    const raw = Buffer.from(envelope.signatures[0]!.sig, 'base64');
+    raw[5]! ^= 0x01;
+    envelope.signatures[0]!.sig = raw.toString('base64');
+    fs.writeFileSync(sig, JSON.stringify(envelope));
+    try {
+      const catalog = await Catalog.load({ trust: loadTrustStore(ws), roots: [{ path: dir, source: 'dir' }], lazy: true });
+      expect(catalog.entries.every((e) => !e.verified && e.pending !== undefined)).toBe(true);
+      expect(catalog.candidates().map((m) => m.name)).toContain('pentora/ssh-parser');
+      const result = await runScan({
+        targets: ['127.0.0.1'],
+        ports: String(port('ssh')),
+        scanTypes: ['connect'],
+        config: config(ws),
+        catalog,
+        logger: pino({ level: 'silent' }),
+      });
+      // The SSH parser's signature fails when the plan needs it: it is left out with that
+      // error, the plan is made again without it, and the rest of the scan runs.
+      const parser = catalog.entry('pentora/ssh-parser')!;
+      expect(parser.verified).toBe(false);
+      expect(parser.error).toMatch(/signature/i);
+      expect(catalog.candidates().map((m) => m.name)).not.toContain('pentora/ssh-parser');
+      expect(result.nodes.map((n) => n.module)).not.toContain('pentora/ssh-parser');
+      expect(result.ports.map((p) => p.port)).toEqual([port('ssh')]);
+      // Plugins a connect scan of this machine never needs were never verified.
+      for (const name of ['pentora/udp-scanner', 'pentora/syn-scanner', 'pentora/icmp-discovery']) {
+        const e = catalog.entry(name)!;
+        expect(e.verified, name).toBe(false);
+        expect(e.error, name).toBeNull();
+        expect(e.pending, name).toBeDefined();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

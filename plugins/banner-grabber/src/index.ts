@@ -76,7 +76,8 @@ function bannerOf(e: Endpoint, r: TcpResult, probe: string): JsonValue {
     .setStr("protocol", "tcp")
     .setStr("probe", probe)
     .setStr("data_b64", r.dataB64) // the host's base64, stored as is
-    .setNum("rtt_ms", max(r.rttMs, 0.0));
+    .setNum("rtt_ms", max(r.rttMs, 0.0))
+    .setStr("reason", r.reason.length > 64 ? r.reason.substring(0, 64) : r.reason);
 }
 
 /** Appends `banners`; null on success, else the error for the node. */
@@ -136,6 +137,8 @@ function runPass(targets: Endpoint[], probe: string, s: Settings, t: Tally): Pas
         continue;
       }
       if (r.dataB64.length == 0) {
+        e.rttMs = max(r.rttMs, 0.0);
+        e.reason = r.reason;
         out.silent.push(e);
         continue;
       }
@@ -157,6 +160,23 @@ function runPass(targets: Endpoint[], probe: string, s: Settings, t: Tally): Pas
   return out;
 }
 
+/** One `banners` record with empty data per silent endpoint, streamed in FLUSH_AT chunks. */
+function writeSilent(silent: Endpoint[]): string | null {
+  let banners = JsonValue.arr();
+  for (let i = 0; i < silent.length; i++) {
+    const e = unchecked(silent[i]);
+    const rec = JsonValue.obj().setStr("host", e.host).setInt("port", e.port).setStr("protocol", "tcp").setStr("probe", PROBE_PASSIVE).setStr("data_b64", "").setNum("rtt_ms", e.rttMs);
+    if (e.reason.length > 0) rec.setStr("reason", e.reason.length > 64 ? e.reason.substring(0, 64) : e.reason);
+    banners.push(rec);
+    if (banners.len() >= FLUSH_AT) {
+      const werr = writeBanners(banners);
+      if (werr !== null) return werr;
+      banners = JsonValue.arr();
+    }
+  }
+  return writeBanners(banners);
+}
+
 class BannerGrabber extends PluginModule {
   execute(ctx: ExecuteContext): string | null {
     const s = settingsOf(ctx.config);
@@ -173,6 +193,10 @@ class BannerGrabber extends PluginModule {
       if (pass.error !== null) return pass.error;
     }
     t.silent = pass.silent.length;
+    // Ports that said nothing in any pass get a record with no bytes, so the
+    // protocol plugins know to probe them (docs/service-probing.md).
+    const werr = writeSilent(pass.silent);
+    if (werr !== null) return werr;
 
     ctx.summary
       .setInt("ports", targets.length)

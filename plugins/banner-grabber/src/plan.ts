@@ -8,6 +8,9 @@ import { JsonValue } from "../../../sdk/assemblyscript/index";
 export class Endpoint {
   host: string;
   port: i32;
+  /** Connect time of the last probe, and why its read ended (for a silent port's record). */
+  rttMs: f64 = 0;
+  reason: string = "";
 
   constructor(host: string, port: i32) {
     this.host = host;

@@ -79,7 +79,7 @@ describe('banner-grabber: passive read, then HTTP for silent ports', () => {
   it('writes the passive banners byte for byte', () => {
     const banners = r.written.banners as Rec[];
     const ssh = banners.find((b) => b.port === 22)!;
-    expect(ssh).toEqual({ host: HOST, port: 22, protocol: 'tcp', probe: 'passive', data_b64: fixture('ssh-greeting.txt').toString('base64'), rtt_ms: 1, plugin: 'pentora/banner-grabber' });
+    expect(ssh).toEqual({ host: HOST, port: 22, protocol: 'tcp', probe: 'passive', data_b64: fixture('ssh-greeting.txt').toString('base64'), rtt_ms: 1, reason: 'eof', plugin: 'pentora/banner-grabber' });
     expect(decode(banners.find((b) => b.port === 25)!.data_b64)).toEqual(fixture('smtp-greeting.txt'));
   });
 
@@ -92,9 +92,11 @@ describe('banner-grabber: passive read, then HTTP for silent ports', () => {
     }
   });
 
-  it('writes nothing for refused, filtered or silent ports', () => {
-    const ports = (r.written.banners as Rec[]).map((b) => b.port).sort((a, b) => Number(a) - Number(b));
-    expect(ports).toEqual([22, 25, 80, 8080]);
+  it('writes nothing for refused or filtered ports, and an empty record for a port silent in every pass', () => {
+    const banners = r.written.banners as Rec[];
+    const ports = banners.map((b) => b.port).sort((a, b) => Number(a) - Number(b));
+    expect(ports).toEqual([22, 25, 80, 8080, 9100]);
+    expect(banners.find((b) => b.port === 9100)).toMatchObject({ protocol: 'tcp', probe: 'passive', data_b64: '' });
   });
 });
 
@@ -103,7 +105,10 @@ describe('banner-grabber: configuration and edge cases', () => {
     const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, config: { http_fallback: false }, tcp: [{ port: 22, data: fixture('ssh-greeting.txt') }, { port: 80 }] });
     expect(r.state, r.error).toBe('done');
     expect(r.probes).toHaveLength(1);
-    expect((r.written.banners as Rec[]).map((b) => b.probe)).toEqual(['passive']);
+    expect((r.written.banners as Rec[]).map((b) => [b.port, b.probe, b.data_b64 === ''])).toEqual([
+      [22, 'passive', false],
+      [80, 'passive', true],
+    ]);
     expect(r.output.summary).toMatchObject({ passive: 1, http: 0, silent: 1, batches: 1 });
   });
 
