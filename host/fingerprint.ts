@@ -14,11 +14,14 @@
  * that key, and carry the line's `id` (default: its line number) and `host`
  * (only when the line gave one) instead of it.
  *
- * The plan: every verified plugin with no network grant whose requirements
- * `targets` and `banners` (and the other chosen plugins) meet — the parsers —
- * through the planner and the DAG validator; scanners and grabbers hold
- * network grants and are never planned, and any network host call is refused
- * all the same. No scan record is made in the workspace and no transcript is
+ * The plan: every verified plugin that reads `banners` and provides
+ * `parsed_services` or `service_fingerprints` — the service plugins, network
+ * grant or not (a protocol plugin probes in a scan and only parses here) —
+ * whose requirements `targets`, `banners` and the other chosen plugins meet,
+ * through the planner and the DAG validator. Scanners, grabbers and
+ * reporters do not match and are never planned. Plugins run with `network:
+ * false` in their execute input, and every network host call is refused all
+ * the same. No scan record is made in the workspace and no transcript is
  * written: the input is the record of what was seen.
  */
 
@@ -138,20 +141,19 @@ export function parseFingerprintInput(text: string, name: string): FingerprintIn
   return out;
 }
 
-/** A plugin that may run here: no network grant, and it reads something besides the targets. */
+const SERVICE_KEYS = ['parsed_services', 'service_fingerprints'];
+
+/** A plugin that may run here: it reads banners and says what the services are. Its grants do not matter: no net call succeeds. */
 function offline(m: Manifest): boolean {
-  return m.capabilities.net === undefined && m.type !== 'reporter' && m.requires.some((k) => k !== 'targets');
+  const reads = [...m.requires, ...(m.optional ?? [])].includes('banners');
+  return reads && m.provides.some((k) => SERVICE_KEYS.includes(k));
 }
 
 /** The DAG of verified plugins that work from `targets` and `banners` alone. */
 export function planFingerprint(catalog: Catalog): Dag {
   const plan = planDag(catalog.manifests(), { profile: null, provided: PROVIDED, select: offline });
-  if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, 'fingerprint: no verified plugin reads banners without a network (see pentora plugin list)');
-  const dag = validateDag(plan.spec, (name) => catalog.get(name)?.manifest ?? null, 'fingerprint', PROVIDED);
-  for (const n of dag.nodes) {
-    if (n.manifest.capabilities.net !== undefined) throw new PentoraError(ErrorCode.Policy, `fingerprint: ${n.module} holds a network grant; no network is used here`);
-  }
-  return dag;
+  if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, 'fingerprint: no verified plugin reads banners and provides parsed_services or service_fingerprints (see pentora plugin list)');
+  return validateDag(plan.spec, (name) => catalog.get(name)?.manifest ?? null, 'fingerprint', PROVIDED);
 }
 
 /** The real table with every network call refused: the input stands in for the sockets. */
@@ -195,6 +197,7 @@ export async function runFingerprint(inputs: readonly FingerprintInput[], opts: 
     env,
     workers: opts.workers,
     hostCalls: offlineHostCalls,
+    network: false,
     ...(opts.spares ? { spares: opts.spares } : {}),
   });
   const byKey = new Map(inputs.map((i) => [lineKey(i.line), i]));

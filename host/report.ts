@@ -25,6 +25,10 @@ export interface ServiceRecord {
   source: string;
   plugin: string;
   os_hint?: string;
+  /** What produced the identification: the probe and an excerpt of the bytes (docs/service-probing.md). */
+  evidence?: string;
+  /** The kinds of evidence combined into the confidence: banner, probe:<name>, port-hint. */
+  evidence_kinds?: string[];
 }
 
 export interface FindingRecord {
@@ -109,6 +113,10 @@ export function resultRecords(ctx: DataContext): { hosts: HostRecord[]; ports: P
     };
     const os = str(r.os_hint);
     if (os) rec.os_hint = os;
+    const evidence = str(r.evidence);
+    if (evidence) rec.evidence = evidence;
+    const extra = r.extra as { evidence?: unknown } | undefined;
+    if (Array.isArray(extra?.evidence)) rec.evidence_kinds = extra.evidence.filter((k): k is string => typeof k === 'string');
     return rec;
   });
   const finding = (kind: FindingRecord['kind']) => (r: Record<string, unknown>): FindingRecord => {
@@ -116,5 +124,5 @@ export function resultRecords(ctx: DataContext): { hosts: HostRecord[]; ports: P
     return { type: 'finding', kind, host: String(host), port: num(port), id: String(id), title: String(title), severity: String(severity), plugin: String(plugin), ...rest };
   };
   const findings = [...(ctx.get('vulnerabilities') ?? []).map(finding('vulnerability')), ...(ctx.get('compliance_violations') ?? []).map(finding('compliance'))];
-  return { hosts: hostRecords(ctx), ports: uniquePorts.sort(byHostPort), services: services.sort(byHostPort), findings: findings.sort(byHostPort) };
+  return { hosts: hostRecords(ctx), ports: uniquePorts.sort(byHostPort), services: services.sort((a, b) => byHostPort(a, b) || b.confidence - a.confidence), findings: findings.sort(byHostPort) };
 }

@@ -47,6 +47,8 @@ export interface SchedulerOptions {
    * thread starts while the previous node runs, and closes it at the end.
    */
   spares?: SpareWorkers;
+  /** The execute input's `network` (default true): false when plugins must send nothing (`pentora fingerprint`). */
+  network?: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -78,7 +80,7 @@ async function runNode(node: DagNode, plugin: LoadedPlugin, opts: SchedulerOptio
       return out;
     };
     await check('configure', node.config);
-    const input: ExecuteInput = { scan_id: opts.env.scanId, instance_id: node.id, module: node.module, config: node.config };
+    const input: ExecuteInput = { scan_id: opts.env.scanId, instance_id: node.id, module: node.module, config: node.config, network: opts.network ?? true };
     const out = (await check('execute', input)) as ExecuteOutput;
     await check('cleanup');
     return out;

@@ -5,7 +5,8 @@
  */
 
 import { ErrorCode, PentoraError } from '../errors.ts';
-import { expandTcpRequest, runTcpProbes } from '../net/tcp-probe.ts';
+import { expandTcpRequest, runTcpProbes, type TcpStepRecord } from '../net/tcp-probe.ts';
+import { TRANSCRIPT_BYTES_CAP } from '../workspace/transcript.ts';
 import type { HostCallEnv } from './env.ts';
 import { packetBuckets } from './net-limits.ts';
 import type { CallerInfo, HostCallImpl } from './types.ts';
@@ -32,18 +33,57 @@ export function netTcpProbe(env: HostCallEnv): HostCallImpl<'net.tcp.probe'> {
       semaphore: env.net.semaphore,
       scope: env.scope,
       plugin: caller.plugin,
-      onRecord: (rec) =>
+      onRecord: (rec) => {
+        const { sent, recv } = rec.steps ? joinSteps(rec.steps) : { sent: rec.sent_b64, recv: rec.recv_b64 };
         env.transcript.record({
           plugin: caller.plugin,
           instance: caller.instanceId,
           op: 'net.tcp.probe',
           target: rec.target,
-          ...(rec.sent_b64 ? { sent: Buffer.from(rec.sent_b64, 'base64') } : {}),
-          ...(rec.recv_b64 ? { recv: Buffer.from(rec.recv_b64, 'base64') } : {}),
-          result: { state: rec.state, address: rec.address, rtt_ms: rec.rtt_ms, ...(rec.reason ? { reason: rec.reason } : {}) },
-        }),
+          ...(sent ? { sent: Buffer.from(sent, 'base64') } : {}),
+          ...(recv ? { recv: Buffer.from(recv, 'base64') } : {}),
+          result: {
+            state: rec.state,
+            address: rec.address,
+            rtt_ms: rec.rtt_ms,
+            ...(rec.reason ? { reason: rec.reason } : {}),
+            ...(rec.steps ? { steps: cappedSteps(rec.steps) } : {}),
+          },
+        });
+      },
       ...(env.signal ? { signal: env.signal } : {}),
     });
     return { results };
   };
+}
+
+/** A conversation's bytes per direction, all steps in order: the entry's sent_b64/recv_b64, as for a one-shot probe. */
+function joinSteps(steps: readonly TcpStepRecord[]): { sent: string | undefined; recv: string | undefined } {
+  const join = (parts: Array<string | undefined>) => {
+    const bytes = Buffer.concat(parts.filter((p): p is string => p !== undefined).map((p) => Buffer.from(p, 'base64')));
+    return bytes.length > 0 ? bytes.toString('base64') : undefined;
+  };
+  return { sent: join(steps.map((s) => s.sent_b64)), recv: join(steps.map((s) => s.recv_b64)) };
+}
+
+/**
+ * The steps as the transcript keeps them (`result.steps`), for replay: each
+ * direction's bytes capped at TRANSCRIPT_BYTES_CAP over all steps, like the
+ * entry's own sent_b64/recv_b64; a step cut short says `truncated: true`.
+ */
+function cappedSteps(steps: readonly TcpStepRecord[]): Array<TcpStepRecord & { truncated?: true }> {
+  const room = { sent_b64: TRANSCRIPT_BYTES_CAP, recv_b64: TRANSCRIPT_BYTES_CAP };
+  return steps.map((s) => {
+    const out: TcpStepRecord & { truncated?: true } = { reason: s.reason };
+    for (const k of ['sent_b64', 'recv_b64'] as const) {
+      const v = s[k];
+      if (v === undefined) continue;
+      const bytes = Buffer.from(v, 'base64');
+      if (bytes.length > room[k]) out.truncated = true;
+      const kept = bytes.subarray(0, room[k]);
+      room[k] -= kept.length;
+      if (kept.length > 0) out[k] = kept.toString('base64');
+    }
+    return out;
+  });
 }

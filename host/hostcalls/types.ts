@@ -90,6 +90,40 @@ export interface TcpProbe {
   /** Bytes to send after connect, base64. */
   payload_b64?: string;
   read?: ReadSpec;
+  /** A conversation instead of `payload_b64`/`read` (giving both is a request error): see TcpStep. */
+  steps?: TcpStep[];
+}
+
+/** The most steps one conversation probe may have. */
+export const MAX_TCP_STEPS = 8;
+/** The longest `until_b64` sequence, in decoded bytes. */
+export const MAX_UNTIL_BYTES = 64;
+
+/** A step's read: a ReadSpec that may also end as soon as this step's bytes contain `until_b64` (1..64 bytes). */
+export interface StepReadSpec extends ReadSpec {
+  until_b64?: string;
+}
+
+/**
+ * One step of a conversation probe, run in order on one connection: send
+ * `send_b64` (if any), then read as `read` says (if any). A read ends by
+ * idle, timeout, until or max_bytes and the next step runs; eof, reset or a
+ * socket error end the conversation. The reads of all steps together are
+ * capped at 1 MiB.
+ *
+ * @example {"host":"192.0.2.7","port":25,"steps":[
+ *   {"read":{"max_bytes":4096,"timeout_ms":1500,"idle_ms":200,"until_b64":"DQo="}},
+ *   {"send_b64":"RUhMTyBwZW50b3JhLmludmFsaWQNCg==","read":{"max_bytes":4096,"timeout_ms":1500,"idle_ms":200}}]}
+ */
+export interface TcpStep {
+  send_b64?: string;
+  read?: StepReadSpec;
+}
+
+/** What one step of a conversation got: its bytes (absent when none) and why its read ended (`sent` for a step without read). */
+export interface TcpStepResult {
+  data_b64?: string;
+  reason: string;
 }
 
 /**
@@ -117,6 +151,11 @@ export interface TcpProbeResult {
   data_b64?: string;
   /** Why a read ended (eof, max_bytes, idle, timeout, reset), or why a connect failed (ECONNREFUSED, timeout, self-connect). */
   reason?: string;
+  /**
+   * For a conversation probe (one with `steps`), one entry per step run, and
+   * no `data_b64`; `reason` is then the last step's (or the connect failure).
+   */
+  steps?: TcpStepResult[];
 }
 export interface TcpProbeResponse {
   results: TcpProbeResult[];

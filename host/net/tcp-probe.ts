@@ -16,7 +16,18 @@
 
 import { connect, type Socket } from 'node:net';
 import { ErrorCode, PentoraError } from '../errors.ts';
-import type { PortState, ReadSpec, TcpProbe, TcpProbeRequest, TcpProbeResult } from '../hostcalls/types.ts';
+import {
+  MAX_TCP_STEPS,
+  MAX_UNTIL_BYTES,
+  type PortState,
+  type ReadSpec,
+  type StepReadSpec,
+  type TcpProbe,
+  type TcpProbeRequest,
+  type TcpProbeResult,
+  type TcpStep,
+  type TcpStepResult,
+} from '../hostcalls/types.ts';
 import type { Semaphore, TokenBucket } from './rate-limit.ts';
 import type { Scope } from './scope.ts';
 import { canonicalIp } from './address.ts';
@@ -45,6 +56,14 @@ export interface TcpProbeRecord {
   state: PortState;
   reason?: string;
   rtt_ms: number;
+  /** A conversation probe's steps, one per step run (the bytes of each direction, base64). */
+  steps?: TcpStepRecord[];
+}
+
+export interface TcpStepRecord {
+  sent_b64?: string;
+  recv_b64?: string;
+  reason: string;
 }
 
 export interface TcpProbeOptions {
@@ -100,8 +119,11 @@ export async function runTcpProbes(probes: readonly TcpProbe[], opts: TcpProbeOp
         break;
       }
       const done = release;
-      const read = effectiveRead(probe.read ?? opts.defaultRead);
-      const task = probeOne(address, probe, read, connectTimeoutMs, sockets).then((out) => {
+      // A conversation carries its own reads: the batch's default read is not for it.
+      const outcome = probe.steps
+        ? converseOne(address, probe, probe.steps, connectTimeoutMs, sockets)
+        : probeOne(address, probe, effectiveRead(probe.read ?? opts.defaultRead), connectTimeoutMs, sockets);
+      const task = outcome.then((out) => {
         results[i] = out.result;
         try {
           opts.onRecord?.(out.record);
@@ -149,6 +171,7 @@ export function expandTcpRequest(req: TcpProbeRequest, maxProbes: number): TcpPr
   const portNumbers = ports.map((p, i) => checkPort(p, `ports[${i}]`));
   const payload = req.payload_b64 === undefined ? undefined : checkBase64(req.payload_b64, 'payload_b64');
   const read = req.read === undefined ? undefined : checkRead(req.read, 'read');
+  if ((req as { steps?: unknown }).steps !== undefined) throw badRequest('steps are given per probe (probes[i].steps), not for targets x ports');
 
   const out: TcpProbe[] = [];
   for (const host of hosts) {
@@ -162,6 +185,11 @@ export function expandTcpRequest(req: TcpProbeRequest, maxProbes: number): TcpPr
     const port = checkPort(probe.port, `${where}.port`);
     const pPayload = probe.payload_b64 === undefined ? undefined : checkBase64(probe.payload_b64, `${where}.payload_b64`);
     const pRead = probe.read === undefined ? undefined : checkRead(probe.read, `${where}.read`);
+    if (probe.steps !== undefined) {
+      if (pPayload !== undefined || pRead !== undefined) throw badRequest(`${where}: give steps or payload_b64/read, not both`);
+      out.push({ host, port, steps: checkSteps(probe.steps, `${where}.steps`) });
+      return;
+    }
     out.push(withOptional({ host, port }, pPayload, pRead));
   });
   return out;
@@ -292,6 +320,184 @@ function probeOne(
 }
 
 /**
+ * One conversation on one connection: each step sends its bytes (if any)
+ * then reads as its `read` says (if any). Between reads the socket is paused,
+ * so bytes that arrive early stay queued for the next read instead of being
+ * lost. A step's read ends by idle, timeout, until or max_bytes and the next
+ * step runs; eof, reset or an error end the conversation. Connect timeout,
+ * self-connect check, RST close and settling on 'close' are as in probeOne.
+ */
+function converseOne(address: string, probe: TcpProbe, steps: readonly TcpStep[], connectTimeoutMs: number, sockets: Set<Socket>): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let rtt: number | null = null;
+    let state: PortState = 'filtered';
+    let reason: string | undefined;
+    /** Steps run so far; the last one is the current one. */
+    const done: Array<{ sent?: Buffer; chunks: Buffer[]; received: number; reason?: string }> = [];
+    /** Bytes read by all steps, against MAX_READ_BYTES. */
+    let total = 0;
+    let index = -1;
+    /** The current step's read, while one is running. */
+    let read: { max: number; until: Buffer | null; tail: Buffer; idleMs: number | undefined } | null = null;
+    let readTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const socket = connect({ host: address, port: probe.port, noDelay: true, keepAlive: false, timeout: connectTimeoutMs });
+    sockets.add(socket);
+
+    /** Ends the conversation; `why` goes to the running step (if it has no reason yet) and to the probe. */
+    const finish = (why?: string) => {
+      const current = done[index];
+      if (why !== undefined && current && current.reason === undefined) current.reason = why;
+      if (why !== undefined) reason ??= why;
+      if (socket.destroyed) return;
+      if (rtt !== null && !socket.connecting) socket.resetAndDestroy();
+      else socket.destroy();
+    };
+
+    /** Ends the running step's read and starts the next step. */
+    const endRead = (why: string) => {
+      const current = done[index];
+      if (!read || !current) return;
+      current.reason = why;
+      read = null;
+      clearTimeout(readTimer);
+      socket.setTimeout(0);
+      socket.pause();
+      next();
+    };
+
+    const next = () => {
+      if (socket.destroyed) return;
+      index++;
+      const step = steps[index];
+      if (!step) {
+        // A last step that only sends closes gracefully (FIN), as a payload-only probe does.
+        const last = steps[steps.length - 1];
+        if (last && !last.read) {
+          reason ??= done[done.length - 1]?.reason;
+          socket.destroy();
+          return;
+        }
+        return finish(done[done.length - 1]?.reason);
+      }
+      const current: (typeof done)[number] = { chunks: [], received: 0 };
+      done.push(current);
+      const payload = step.send_b64 ? Buffer.from(step.send_b64, 'base64') : undefined;
+      const spec = effectiveRead(step.read);
+      if (payload && payload.length > 0) current.sent = payload;
+      if (!spec) {
+        if (!current.sent) {
+          current.reason = 'none'; // a read of max_bytes 0 and nothing to send
+          return next();
+        }
+        socket.setTimeout(connectTimeoutMs);
+        socket.write(current.sent, (err) => {
+          if (err || socket.destroyed) return;
+          current.reason = 'sent';
+          socket.setTimeout(0);
+          next();
+        });
+        return;
+      }
+      const max = Math.min(spec.max_bytes, MAX_READ_BYTES - total);
+      if (current.sent) socket.write(current.sent);
+      if (max <= 0) {
+        current.reason = 'max_bytes';
+        return next();
+      }
+      const until = step.read?.until_b64 ? Buffer.from(step.read.until_b64, 'base64') : null;
+      read = { max, until, tail: Buffer.alloc(0), idleMs: spec.idle_ms };
+      readTimer = setTimeout(() => endRead('timeout'), spec.timeout_ms);
+      socket.resume();
+    };
+
+    // Armed only while a read has had its first byte (idle_ms) or a step without read is
+    // sending (the connect timeout, so a peer that never reads cannot stall us).
+    socket.on('timeout', () => (read ? endRead('idle') : finish('timeout')));
+    socket.on('connect', () => {
+      rtt = performance.now() - started;
+      socket.setTimeout(0);
+      if (isSelfConnect(socket)) {
+        state = 'closed';
+        return finish('self-connect');
+      }
+      state = 'open';
+      socket.on('data', onData);
+      socket.on('end', () => finish('eof'));
+      socket.pause();
+      next();
+    });
+
+    /** Puts bytes back at the front of the stream for the next read. Paused first, or unshift would re-emit them at once. */
+    const giveBack = (rest: Buffer) => {
+      socket.pause();
+      if (rest.length > 0) socket.unshift(rest);
+    };
+
+    const onData = (chunk: Buffer) => {
+      const current = done[index];
+      if (!read || !current) return giveBack(chunk); // not while paused; kept for the next read if it happens
+      if (current.received === 0 && read.idleMs !== undefined) socket.setTimeout(read.idleMs);
+      let kept = chunk.length > read.max - current.received ? chunk.subarray(0, read.max - current.received) : chunk;
+      let why: string | null = null;
+      if (read.until) {
+        // Only the new bytes and the last len-1 old ones can hold a match not seen before.
+        const window = read.tail.length > 0 ? Buffer.concat([read.tail, kept]) : kept;
+        const at = window.indexOf(read.until);
+        if (at !== -1) {
+          // The step's bytes end with the sequence; what follows is the next read's.
+          kept = kept.subarray(0, at + read.until.length - read.tail.length);
+          why = 'until';
+        } else {
+          read.tail = Buffer.from(window.subarray(Math.max(0, window.length - (read.until.length - 1))));
+        }
+      }
+      current.chunks.push(kept);
+      current.received += kept.length;
+      total += kept.length;
+      if (why === null && current.received >= read.max) why = 'max_bytes';
+      if (why === null) return;
+      giveBack(chunk.subarray(kept.length));
+      endRead(why);
+    };
+
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'error';
+      if (rtt === null) {
+        state = CLOSED_ERRNOS.has(code) ? 'closed' : 'filtered';
+        finish(code);
+      } else {
+        finish(code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : code);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(readTimer);
+      sockets.delete(socket);
+      const rttMs = round3(rtt ?? performance.now() - started);
+      const result: TcpProbeResult = { host: probe.host, port: probe.port, state, rtt_ms: rttMs };
+      const record: TcpProbeRecord = { target: targetLabel(probe), address, state, rtt_ms: rttMs };
+      if (reason !== undefined) result.reason = record.reason = reason;
+      if (rtt !== null && done.length > 0) {
+        result.steps = [];
+        record.steps = [];
+        for (const st of done) {
+          const why = st.reason ?? reason ?? 'closed';
+          const data = st.received > 0 ? Buffer.concat(st.chunks, st.received).toString('base64') : undefined;
+          const res: TcpStepResult = { reason: why };
+          const rec: TcpStepRecord = { reason: why };
+          if (data !== undefined) res.data_b64 = rec.recv_b64 = data;
+          if (st.sent) rec.sent_b64 = st.sent.toString('base64');
+          result.steps.push(res);
+          record.steps.push(rec);
+        }
+      }
+      resolve({ result, record });
+    });
+  });
+}
+
+/**
  * Refused or reset before the handshake finished: something answered, so the
  * port is closed. Everything else (timeouts, unreachables, local firewall
  * EPERM/EACCES) means no answer: filtered, with the errno kept in `reason`.
@@ -349,7 +555,8 @@ function checkMs(v: unknown, where: string): number {
 
 function checkRead(v: unknown, where: string): ReadSpec {
   if (typeof v !== 'object' || v === null) throw badRequest(`${where} must be an object`);
-  const r = v as Partial<Record<keyof ReadSpec, unknown>>;
+  const r = v as Partial<Record<keyof StepReadSpec, unknown>>;
+  if (r.until_b64 !== undefined) throw badRequest(`${where}.until_b64 is only allowed in the read of a step (probes[i].steps[j].read)`);
   if (typeof r.max_bytes !== 'number' || !Number.isInteger(r.max_bytes) || r.max_bytes < 0) {
     throw badRequest(`${where}.max_bytes must be a non-negative integer`);
   }
@@ -357,4 +564,28 @@ function checkRead(v: unknown, where: string): ReadSpec {
   const out: ReadSpec = { max_bytes: r.max_bytes, timeout_ms: checkMs(r.timeout_ms, `${where}.timeout_ms`) };
   if (r.idle_ms !== undefined) out.idle_ms = checkMs(r.idle_ms, `${where}.idle_ms`);
   return out;
+}
+
+function checkSteps(v: unknown, where: string): TcpStep[] {
+  const list = checkArray(v, where);
+  if (list.length === 0 || list.length > MAX_TCP_STEPS) throw badRequest(`${where} must have 1..${MAX_TCP_STEPS} steps, got ${list.length}`);
+  return list.map((st: unknown, j) => {
+    const at = `${where}[${j}]`;
+    if (typeof st !== 'object' || st === null || Array.isArray(st)) throw badRequest(`${at} must be an object`);
+    const raw = st as Partial<Record<keyof TcpStep, unknown>>;
+    if (raw.send_b64 === undefined && raw.read === undefined) throw badRequest(`${at} must have send_b64, read or both`);
+    const step: TcpStep = {};
+    if (raw.send_b64 !== undefined) step.send_b64 = checkBase64(raw.send_b64, `${at}.send_b64`);
+    if (raw.read !== undefined) {
+      const r = raw.read as Partial<Record<keyof StepReadSpec, unknown>> | null;
+      const until = typeof r === 'object' && r !== null ? r.until_b64 : undefined;
+      const read: StepReadSpec = checkRead(until === undefined ? r : { ...r, until_b64: undefined }, `${at}.read`);
+      if (until !== undefined) {
+        read.until_b64 = checks.base64(until, `${at}.read.until_b64`, MAX_UNTIL_BYTES);
+        if (read.until_b64.length === 0) throw badRequest(`${at}.read.until_b64 must hold 1..${MAX_UNTIL_BYTES} bytes`);
+      }
+      step.read = read;
+    }
+    return step;
+  });
 }

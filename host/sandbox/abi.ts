@@ -74,6 +74,12 @@ export interface ExecuteInput {
   instance_id: string;
   module: string;
   config: Record<string, unknown>;
+  /**
+   * Whether the plugin may probe the network: true in `pentora scan`, false
+   * in `pentora fingerprint` (which refuses every net.* call anyway). A
+   * plugin seeing false parses the bytes it is given and sends nothing.
+   */
+  network: boolean;
 }
 
 /** What `execute` may write through `output` (all fields optional). */

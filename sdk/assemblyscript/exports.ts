@@ -73,6 +73,7 @@ export function execute(ptr: usize, len: i32): i32 {
   ctx.scanId = input.getStr("scan_id");
   ctx.instanceId = input.getStr("instance_id");
   ctx.module = input.getStr("module");
+  ctx.network = input.getBool("network", true);
   const cfg = input.get("config");
   if (cfg !== null && cfg.isObj()) ctx.config = cfg;
   const err = m.execute(ctx);

@@ -9,7 +9,72 @@ import { base64Decode, base64Encode } from "./bytes";
 import { OP_NET_TCP_PROBE } from "./host";
 import { BatchStatus, PortResult, batchCall, readResults, jsonStrings, jsonPorts } from "./host-batch";
 
-/** One TCP probe: connect, optionally send `payload`, optionally read up to `readMaxBytes`. */
+/**
+ * One step of a conversation probe: send `send` (if any), then read up to
+ * `readMaxBytes` (if above 0). The read ends by idle, timeout, max_bytes or,
+ * with `until`, as soon as this step's bytes contain it (1..64 bytes); eof,
+ * reset or an error end the conversation.
+ *
+ * @example
+ *   const greet = new TcpStep(); greet.read(4096, 1500, 200).until = latin1Bytes("\r\n");
+ *   const ehlo = new TcpStep(); ehlo.send = latin1Bytes("EHLO pentora.invalid\r\n"); ehlo.read(4096, 1500, 200);
+ *   const p = new TcpProbe(host, 25); p.steps = [greet, ehlo];
+ */
+export class TcpStep {
+  send: Uint8Array | null = null;
+  /** 0 = do not read. */
+  readMaxBytes: i32 = 0;
+  readTimeoutMs: i32 = 0;
+  /** 0 = off. */
+  readIdleMs: i32 = 0;
+  until: Uint8Array | null = null;
+
+  /** Sets the read (chainable). */
+  read(maxBytes: i32, timeoutMs: i32, idleMs: i32 = 0): TcpStep {
+    this.readMaxBytes = maxBytes;
+    this.readTimeoutMs = timeoutMs;
+    this.readIdleMs = idleMs;
+    return this;
+  }
+
+  toJson(): JsonValue {
+    const o = JsonValue.obj();
+    const s = this.send;
+    if (s !== null && s.length > 0) o.setStr("send_b64", base64Encode(s));
+    if (this.readMaxBytes > 0) {
+      const read = JsonValue.obj().setInt("max_bytes", this.readMaxBytes).setInt("timeout_ms", this.readTimeoutMs);
+      if (this.readIdleMs > 0) read.setInt("idle_ms", this.readIdleMs);
+      const u = this.until;
+      if (u !== null && u.length > 0) read.setStr("until_b64", base64Encode(u));
+      o.set("read", read);
+    }
+    return o;
+  }
+}
+
+/** What one step got: its bytes and why its read ended (`sent` for a step without read). */
+export class TcpStepResult {
+  /** Standard padded base64 as the host sent it, "" when none. */
+  dataB64: string = "";
+  reason: string = "";
+  private decoded: Uint8Array | null = null;
+
+  /** The step's bytes (empty when none), decoded on first use. */
+  get data(): Uint8Array {
+    const cached = this.decoded;
+    if (cached !== null) return cached;
+    const b = this.dataB64.length > 0 ? base64Decode(this.dataB64) : null;
+    const d = b !== null ? b : new Uint8Array(0);
+    this.decoded = d;
+    return d;
+  }
+}
+
+/**
+ * One TCP probe: connect, optionally send `payload`, optionally read up to
+ * `readMaxBytes`; or, with `steps` (non-empty), a conversation of up to 8
+ * steps instead (payload and read are then not sent).
+ */
 export class TcpProbe {
   host: string;
   port: i32;
@@ -19,6 +84,8 @@ export class TcpProbe {
   readTimeoutMs: i32 = 0;
   /** End the read this long after the last byte, once one has come (reason "idle"); 0 = off. */
   readIdleMs: i32 = 0;
+  /** A conversation instead of payload/read, when not empty. */
+  steps: TcpStep[] = [];
 
   constructor(host: string, port: i32) {
     this.host = host;
@@ -27,6 +94,11 @@ export class TcpProbe {
 
   toJson(): JsonValue {
     const o = JsonValue.obj().setStr("host", this.host).setInt("port", this.port);
+    if (this.steps.length > 0) {
+      const list = JsonValue.arr();
+      for (let i = 0; i < this.steps.length; i++) list.push(unchecked(this.steps[i]).toJson());
+      return o.set("steps", list);
+    }
     const p = this.payload;
     if (p !== null && p.length > 0) o.setStr("payload_b64", base64Encode(p));
     if (this.readMaxBytes > 0) {
@@ -50,6 +122,8 @@ export class TcpResult extends PortResult {
    * record's `data_b64`) copies this as is, with no decode and re-encode.
    */
   dataB64: string = "";
+  /** A conversation probe's steps, one per step run (empty for the single form). */
+  steps: TcpStepResult[] = [];
   private decoded: Uint8Array | null = null;
 
   /** The bytes read after connect (empty when none), decoded from dataB64 on first use. */
@@ -65,6 +139,14 @@ export class TcpResult extends PortResult {
   read(item: JsonValue): void {
     super.read(item);
     this.dataB64 = item.getStr("data_b64");
+    const steps = item.getArr("steps");
+    for (let i = 0; i < steps.length; i++) {
+      const st = unchecked(steps[i]);
+      const r = new TcpStepResult();
+      r.dataB64 = st.getStr("data_b64");
+      r.reason = st.getStr("reason");
+      this.steps.push(r);
+    }
   }
 }
 

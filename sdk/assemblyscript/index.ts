@@ -31,7 +31,7 @@ export {
   OP_NET_ICMP_ECHO,
   OP_NET_SYN_SCAN,
 } from "./host";
-export { TcpProbe, TcpResult, TcpBatch, tcpProbe, tcpScan } from "./host-tcp";
+export { TcpProbe, TcpStep, TcpResult, TcpStepResult, TcpBatch, tcpProbe, tcpScan } from "./host-tcp";
 export {
   RAW_UNAVAILABLE,
   SCOPE_ERROR,
@@ -63,3 +63,5 @@ export { fingerprint } from "./fingerprint";
 export { ProductMatch, ProductRule } from "./product-match";
 export { Banner, ParsedBanner, BannerParserModule, BANNER_FLUSH_RECORDS } from "./banner-parser";
 export { GreetingMatch, GreetingParserModule } from "./greeting-parser";
+export { md5Hex, sha256Hex } from "./hash";
+export { ServiceProbe, ServiceModule, ProbeStepSpec, combineConfidence, adaptiveTimeout, EVIDENCE_BANNER, EVIDENCE_PROBE, EVIDENCE_PORT, PROBE_MAX_BYTES, PROBE_TIMEOUT_MS, PROBE_IDLE_MS, ADAPTIVE_BASE_MS } from "./service";

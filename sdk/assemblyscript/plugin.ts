@@ -37,6 +37,12 @@ export class ExecuteContext {
   module: string = "";
   /** The instance's config object, defaults already applied by the host. */
   config: JsonValue = JsonValue.obj();
+  /**
+   * Whether the plugin may send probes: true in `pentora scan`, false in
+   * `pentora fingerprint` (parse only what is given; every net call would be
+   * refused). True when the host does not say.
+   */
+  network: bool = true;
   /** A small object of counts, kept in the scan's status.json. */
   summary: JsonValue = JsonValue.obj();
   artifacts: Artifact[] = [];

@@ -58,6 +58,8 @@ export class ServiceProbe {
   isFallback: bool = false;
   /** A follow-up: sent to endpoints this plugin already identified, not to silent ones. */
   isAfterParse: bool = false;
+  /** The services a follow-up is for; empty: whatever the plugin identified. */
+  forServices: string[] = [];
   steps: ProbeStepSpec[] = [];
 
   constructor(name: string, ports: i32[]) {
@@ -112,9 +114,19 @@ export class ServiceProbe {
     return this;
   }
 
-  afterParse(): ServiceProbe {
+  /**
+   * Makes this a follow-up, sent to endpoints this plugin identified (only
+   * as one of `services` when given: IMAP's CAPABILITY is not for POP3).
+   */
+  afterParse(services: string[] = []): ServiceProbe {
     this.isAfterParse = true;
+    this.forServices = services;
     return this;
+  }
+
+  /** Whether this follow-up is for an endpoint identified as `service`. */
+  followsUp(service: string): bool {
+    return this.forServices.length == 0 || this.forServices.includes(service);
   }
 
   hints(port: i32): bool {
@@ -328,7 +340,10 @@ export abstract class ServiceModule extends PluginModule {
             const ep = job.ep;
             const prev = ep.best;
             if (prev !== null) {
-              ep.best = this.followUp(prev, reply);
+              const next = this.followUp(prev, reply);
+              // A reading replaced by the follow-up's is named after it; one it only added to keeps its probe.
+              if (next !== prev) ep.bestProbe = job.probe.name;
+              ep.best = next;
               ep.evidence |= EVIDENCE_PROBE;
             } else {
               const parsed = this.parse(reply);
@@ -397,7 +412,8 @@ export abstract class ServiceModule extends PluginModule {
         const p = probes[j];
         if (ep.sent.includes(p.name)) continue;
         let want = false;
-        if (p.isAfterParse) want = ep.best !== null;
+        const best = ep.best;
+        if (p.isAfterParse) want = best !== null && p.followsUp(best.service);
         else want = ep.best === null && !ep.spoke && (p.hints(ep.port) || p.isFallback);
         if (!want) continue;
         ep.sent.push(p.name);

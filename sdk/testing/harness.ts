@@ -20,7 +20,7 @@ import { resolveConfig, type Dag } from '../../host/engine/dag.ts';
 import { runDag, type NodeOutcome } from '../../host/engine/scheduler.ts';
 import type { HostCallEnv } from '../../host/hostcalls/env.ts';
 import { createHostCallTable } from '../../host/hostcalls/table.ts';
-import type { LogRequest, PortState, TcpProbe, TcpProbeResult } from '../../host/hostcalls/types.ts';
+import type { LogRequest, PortState, StepReadSpec, TcpProbe, TcpProbeResult, TcpStepResult } from '../../host/hostcalls/types.ts';
 import { Semaphore, TokenBucket } from '../../host/net/rate-limit.ts';
 import { Scope } from '../../host/net/scope.ts';
 import { expandTcpRequest } from '../../host/net/tcp-probe.ts';
@@ -32,14 +32,34 @@ import type { TranscriptInput } from '../../host/workspace/transcript.ts';
 import { cannedFromTranscript } from './replay.ts';
 import { cannedNetCalls, type CannedNet, type NetCalls } from './canned-net.ts';
 
-/** A canned reply; the first one whose host/port/whenSent match a probe answers it. */
+/**
+ * What a server says at one step of a conversation (docs/service-probing.md):
+ * `data` once the probe's step has sent what `whenSent` matches (latin1;
+ * absent: whatever it sent, nothing included).
+ */
+export interface CannedStep {
+  whenSent?: string | RegExp;
+  data?: string | Uint8Array;
+}
+
+/**
+ * A canned reply; the first one whose host/port/whenSent match a probe answers it.
+ *
+ * With `steps`, step i of a conversation probe is answered by canned step i
+ * (the reply matches only when every canned step's `whenSent` matches what
+ * the probe's step i sends); bytes a step does not read wait for the next
+ * read, as on a socket. A single-form probe is a one-step conversation here.
+ * A reply with `data` only is `steps: [{ data }]`: a conversation's first
+ * step gets `data`, later ones nothing.
+ */
 export interface CannedTcp {
   host?: string;
   port: number;
   state?: PortState;
   data?: string | Uint8Array;
-  /** Matches the decoded payload the plugin sent (latin1). */
+  /** Matches the decoded payload the plugin sent (latin1); for a conversation, all its steps' sends in order. */
   whenSent?: string | RegExp;
+  steps?: CannedStep[];
   /**
    * The server sends `data` and keeps the connection open (as SSH, FTP and
    * SMTP greetings do): the read ends "idle" when the probe set idle_ms,
@@ -62,6 +82,12 @@ export interface RunOptions extends CannedNet {
   tcp?: CannedTcp[];
   /** A transcript.jsonl whose net.tcp.probe records answer probes (after `tcp`). */
   transcript?: string;
+  /**
+   * The execute input's `network` (default true). False runs the plugin as
+   * `pentora fingerprint` does: every net call is refused (a TCP batch is
+   * still listed in `probes` first, so a test can assert there was none).
+   */
+  network?: boolean;
   /** Addresses in scope; default: every host named in context.targets, open_ports, banners and tcp. */
   scope?: string[];
   trust?: TrustStore;
@@ -89,27 +115,87 @@ function hostsIn(opts: RunOptions): string[] {
   return [...hosts];
 }
 
+const latin1 = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('latin1') : '');
+const sentMatches = (want: string | RegExp | undefined, sent: string) => want === undefined || (typeof want === 'string' ? sent.includes(want) : want.test(sent));
+const bytesOf = (d: string | Uint8Array | undefined) => (d === undefined ? Buffer.alloc(0) : typeof d === 'string' ? Buffer.from(d, 'latin1') : Buffer.from(d));
+
 function matches(c: CannedTcp, p: TcpProbe): boolean {
   if (c.port !== p.port || (c.host !== undefined && c.host !== p.host)) return false;
-  if (c.whenSent === undefined) return true;
-  const sent = p.payload_b64 ? Buffer.from(p.payload_b64, 'base64').toString('latin1') : '';
-  return typeof c.whenSent === 'string' ? sent.includes(c.whenSent) : c.whenSent.test(sent);
+  const sends = p.steps ? p.steps.map((st) => latin1(st.send_b64)) : [latin1(p.payload_b64)];
+  if (!sentMatches(c.whenSent, sends.join(''))) return false;
+  return (c.steps ?? []).every((st, i) => i >= sends.length || sentMatches(st.whenSent, sends[i] ?? ''));
 }
 
-function answer(canned: CannedTcp[], p: TcpProbe, used: Map<CannedTcp, number>): TcpProbeResult {
+/**
+ * Plays a canned server against the probe's steps: step i's canned bytes are
+ * queued once step i has sent; each read takes from the queue up to its
+ * until/max_bytes. After the last canned step the server closes (eof)
+ * unless it stays open.
+ */
+function converse(c: CannedTcp, steps: Array<{ read?: StepReadSpec | undefined }>): TcpStepResult[] {
+  const canned = c.steps ?? [{ data: c.data }];
+  let pending = Buffer.alloc(0);
+  const out: TcpStepResult[] = [];
+  for (const [i, step] of steps.entries()) {
+    pending = Buffer.concat([pending, bytesOf(canned[i]?.data)]);
+    const closed = !c.stayOpen && i >= canned.length - 1;
+    const max = step.read?.max_bytes ?? 0;
+    if (max <= 0) {
+      out.push({ reason: 'sent' });
+      continue;
+    }
+    let take = Math.min(max, pending.length);
+    let reason = take < pending.length || take === max ? 'max_bytes' : closed ? 'eof' : pending.length > 0 && step.read?.idle_ms ? 'idle' : 'timeout';
+    const until = step.read?.until_b64 ? Buffer.from(step.read.until_b64, 'base64') : null;
+    const at = until ? pending.subarray(0, take).indexOf(until) : -1;
+    if (until && at !== -1) [take, reason] = [at + until.length, 'until'];
+    const r: TcpStepResult = { reason };
+    if (take > 0) r.data_b64 = pending.subarray(0, take).toString('base64');
+    pending = pending.subarray(take);
+    out.push(r);
+    if (reason === 'eof') break;
+  }
+  return out;
+}
+
+/**
+ * The reply runPlugin gives one probe from canned replies (`used` counts
+ * answers for `times`). Exported for tests of the SDK wrappers, which answer
+ * host calls without a sandbox (as-unit.ts).
+ */
+export function answerTcp(canned: readonly CannedTcp[], p: TcpProbe, used: Map<CannedTcp, number> = new Map()): TcpProbeResult {
   const c = canned.find((x) => matches(x, p) && (x.times === undefined || (used.get(x) ?? 0) < x.times));
   if (c) used.set(c, (used.get(c) ?? 0) + 1);
   if (!c) return { host: p.host, port: p.port, state: 'closed', rtt_ms: 0, reason: 'ECONNREFUSED' };
   const state = c.state ?? 'open';
   const res: TcpProbeResult = { host: p.host, port: p.port, state, rtt_ms: 1 };
+  if (state !== 'open') return res;
+  if (p.steps) {
+    res.steps = converse(c, p.steps);
+    const last = res.steps[res.steps.length - 1];
+    if (last) res.reason = last.reason;
+    return res;
+  }
   const max = p.read?.max_bytes ?? 0;
-  if (state === 'open' && c.data !== undefined && max > 0) {
-    const bytes = typeof c.data === 'string' ? Buffer.from(c.data, 'latin1') : Buffer.from(c.data);
+  if (c.steps) {
+    // A single-form probe against a canned conversation: a one-step conversation.
+    const [one] = converse(c, [{ read: p.read }]);
+    if (one?.data_b64) [res.data_b64, res.reason] = [one.data_b64, one.reason];
+    return res;
+  }
+  if (c.data !== undefined && max > 0) {
+    const bytes = bytesOf(c.data);
     res.data_b64 = bytes.subarray(0, max).toString('base64');
     res.reason = bytes.length > max ? 'max_bytes' : !c.stayOpen ? 'eof' : p.read?.idle_ms ? 'idle' : 'timeout';
   }
   return res;
 }
+
+/** The refusal `pentora fingerprint` gives (host/fingerprint.ts). */
+const offline = (plugin: string, op: string) => new PentoraError(ErrorCode.Capability, `${plugin}: ${op} refused: pentora fingerprint uses no network`);
+const refuseRaw = Object.fromEntries(
+  (['net.udp.probe', 'net.icmp.echo', 'net.syn.scan'] as const).map((op) => [op, async (caller: { plugin: string }): Promise<never> => Promise.reject(offline(caller.plugin, op))]),
+);
 
 export async function runPlugin(opts: RunOptions): Promise<RunResult> {
   const trust = opts.trust ?? TrustStore.fromDirs([SHIPPED_KEYS_DIR, path.join(LOCAL_KEYS_DIR, 'trusted')]);
@@ -148,6 +234,7 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
     plugins: () => plugin,
     env,
     workers: 1,
+    ...(opts.network !== undefined ? { network: opts.network } : {}),
     onArtifact: (_node, name, bytes) => (output.artifacts ??= []).push({ name, text: Buffer.from(bytes).toString('utf8') }),
     hostCalls: (e) => {
       const real = createHostCallTable(e);
@@ -158,11 +245,13 @@ export async function runPlugin(opts: RunOptions): Promise<RunResult> {
         // Same grant and scope checks as the real call, then canned replies instead of sockets.
         'net.tcp.probe': async (caller, req) => {
           if (!caller.manifest.capabilities.net?.tcp) throw new PentoraError(ErrorCode.Capability, `${caller.plugin} has no net.tcp grant`);
-          const batch = expandTcpRequest(req, e.net.maxProbesPerCall).map((p) => (p.read || !req.read ? p : { ...p, read: req.read }));
+          const batch = expandTcpRequest(req, e.net.maxProbesPerCall).map((p) => (p.read || p.steps || !req.read ? p : { ...p, read: req.read }));
           for (const p of batch) if (!e.scope.has(p.host)) throw new PentoraError(ErrorCode.Scope, `${caller.plugin}: ${p.host} is outside the scan scope`);
           probes.push(batch);
-          return { results: batch.map((p) => answer(canned, p, used)) };
+          if (opts.network === false) throw offline(caller.plugin, 'net.tcp.probe');
+          return { results: batch.map((p) => answerTcp(canned, p, used)) };
         },
+        ...(opts.network === false ? refuseRaw : {}),
       };
     },
   });

@@ -68,12 +68,23 @@ describe('pentora fingerprint (no network)', () => {
     expect(got[2]).not.toHaveProperty('host');
   });
 
-  it('plans only the plugins without a network grant that read banners: the parsers', async () => {
-    const dag = planFingerprint(await Catalog.load({ trust: loadTrustStore(ws) }));
-    const modules = dag.nodes.map((n) => n.module);
-    expect(modules).toEqual(expect.arrayContaining(['pentora/ftp-parser', 'pentora/http-parser', 'pentora/smtp-parser', 'pentora/ssh-parser']));
-    expect(modules).not.toContain('pentora/banner-grabber');
-    for (const n of dag.nodes) expect(n.manifest.capabilities.net).toBeUndefined();
+  it('plans the plugins that read banners and provide service records, with or without a network grant', async () => {
+    const catalog = await Catalog.load({ trust: loadTrustStore(ws) });
+    // A protocol plugin probes in a scan: the same parser with a net.tcp grant stands in for one here.
+    const ssh = catalog.entries.find((e) => e.verified && e.name === 'pentora/ssh-parser' && e.loaded)!;
+    const prober = { ...ssh.loaded!.manifest, name: 'test/ssh-prober', capabilities: { ...ssh.loaded!.manifest.capabilities, net: { tcp: { targets: 'scope' as const, ports: 'any' as const } } } };
+    const withProber = new Catalog([...catalog.entries, { ...ssh, name: prober.name, loaded: { ...ssh.loaded!, manifest: prober } }]);
+    const modules = planFingerprint(withProber).nodes.map((n) => n.module);
+    expect(modules).toEqual(expect.arrayContaining(['pentora/ftp-parser', 'pentora/http-parser', 'pentora/smtp-parser', 'pentora/ssh-parser', 'test/ssh-prober']));
+    // Scanners and grabbers do not read banners; reporters and the UDP scanner provide no service records.
+    for (const m of ['pentora/banner-grabber', 'pentora/tcp-connect-scanner', 'pentora/syn-scanner', 'pentora/udp-scanner', 'pentora/json-reporter', 'pentora/icmp-discovery']) {
+      expect(modules).not.toContain(m);
+    }
+    for (const e of catalog.entries.filter((x) => x.verified && x.loaded)) {
+      const m = e.loaded!.manifest;
+      const wanted = [...m.requires, ...(m.optional ?? [])].includes('banners') && m.provides.some((k) => k === 'parsed_services' || k === 'service_fingerprints');
+      expect(modules.includes(m.name), m.name).toBe(wanted);
+    }
   });
 
   it('refuses a malformed line before running anything: exit 2, naming the line, nothing on stdout', async () => {
