@@ -64,4 +64,6 @@ export { ProductMatch, ProductRule } from "./product-match";
 export { Banner, ParsedBanner, BannerParserModule, BANNER_FLUSH_RECORDS } from "./banner-parser";
 export { GreetingMatch, GreetingParserModule } from "./greeting-parser";
 export { md5Hex, sha256Hex } from "./hash";
+export { Regex, RegexMatch, REGEX_STEP_BUDGET } from "./regex";
+export { RuleSet, Rule, RuleMatch, RULE_DEFAULT_CONFIDENCE, expandTemplate, cpeComponent, ruleMatchJson } from "./rules";
 export { ServiceProbe, ServiceModule, ProbeStepSpec, combineConfidence, adaptiveTimeout, EVIDENCE_BANNER, EVIDENCE_PROBE, EVIDENCE_PORT, PROBE_MAX_BYTES, PROBE_TIMEOUT_MS, PROBE_IDLE_MS, ADAPTIVE_BASE_MS } from "./service";

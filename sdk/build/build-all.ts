@@ -7,8 +7,9 @@
  *   node sdk/build/build-all.ts [--force] [--debug] [plugin-dir...]
  *
  * A plugin is skipped when dist/.build-stamp matches a sha256 over its
- * plugin.json, src/, the SDK, the build scripts, the compiler version and the
- * key id; --force rebuilds anyway. Builds run one at a time: the compiler is
+ * plugin.json, rules.yaml, src/ (but the rules.generated.ts made from
+ * rules.yaml), the SDK, the build scripts, the compiler version and the key
+ * id; --force rebuilds anyway. Builds run one at a time: the compiler is
  * single-threaded and shares one binaryen instance per process.
  */
 
@@ -22,6 +23,7 @@ import { loadOrCreateKey } from '../../host/trust/keys.ts';
 import type { SigningKey } from '../../host/trust/envelope.ts';
 import { buildPlugin, STAMP_FILE } from './build.ts';
 import { SDK_DIR } from './compile.ts';
+import { GENERATED_FILE, RULES_FILE } from './rules.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST_FILES = ['plugin.wasm', 'manifest.json', 'manifest.sig'];
@@ -99,9 +101,15 @@ export function buildStamp(pluginDir: string, keyid: string, optimize: boolean):
   part('key', keyid);
   part('optimize', String(optimize));
   part('plugin.json', fs.readFileSync(path.join(pluginDir, 'plugin.json')));
+  const rulesFile = path.join(pluginDir, RULES_FILE);
+  if (fs.existsSync(rulesFile)) part(RULES_FILE, fs.readFileSync(rulesFile));
+  const generated = path.normalize(GENERATED_FILE.slice('src/'.length));
   const inputs = [
-    // src/__tests__ holds unit-test entries, which never reach plugin.wasm.
-    ...filesUnder(path.join(pluginDir, 'src'), (rel) => rel === '__tests__' || rel.startsWith(`__tests__${path.sep}`)),
+    // src/__tests__ holds unit-test entries, which never reach plugin.wasm; the generated rules follow rules.yaml.
+    ...filesUnder(
+      path.join(pluginDir, 'src'),
+      (rel) => rel === '__tests__' || rel.startsWith(`__tests__${path.sep}`) || rel === generated,
+    ),
     ...filesUnder(SDK_DIR, (rel) => rel === 'test' || rel.startsWith(`test${path.sep}`)),
     ...filesUnder(import.meta.dirname, (rel) => rel.endsWith('.test.ts')),
   ];

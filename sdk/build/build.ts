@@ -22,6 +22,7 @@ import { serializeEnvelope, signEnvelope, type SigningKey } from '../../host/tru
 import { sha256Hex } from '../../host/trust/ed25519.ts';
 import { writeFileAtomic } from '../../host/workspace/atomic.ts';
 import { compilePlugin } from './compile.ts';
+import { generateRules } from './rules.ts';
 
 export interface BuildOptions {
   /** Signs manifest.sig. */
@@ -96,6 +97,8 @@ export async function buildPlugin(pluginDir: string, opts: BuildOptions): Promis
   const templateFile = path.join(dir, 'plugin.json');
   const template = readTemplate(dir);
   const label = typeof template.name === 'string' ? template.name : path.basename(dir);
+  // rules.yaml -> src/rules.generated.ts; a bad rules file stops the build with FILE:LINE messages.
+  await generateRules(dir);
   const wasm = await compilePlugin(dir, label, opts.optimize ?? true);
   const bytes = manifestBytes(template, { sha256: sha256Hex(wasm), size: wasm.length });
   const manifest = parseManifest(bytes, templateFile);
