@@ -36,11 +36,11 @@ const FLUSH_AT: i32 = 32;
 
 /** The run's settings, read once from the config (the host has applied defaults and bounds). */
 class Settings {
-  readTimeoutMs: i32 = 2000;
+  readTimeoutMs: i32 = 1500;
   /** 0 = off: read until the timeout, max_bytes or close. */
   idleMs: i32 = 300;
   maxBytes: i32 = 4096;
-  httpFallback: bool = true;
+  httpFallback: bool = false;
   connectTimeoutMs: i32 = 1500;
 }
 
@@ -50,10 +50,10 @@ function clampInt(v: i64, lo: i32, hi: i32): i32 {
 
 function settingsOf(cfg: JsonValue): Settings {
   const s = new Settings();
-  s.readTimeoutMs = clampInt(cfg.getInt("read_timeout_ms", 2000), 100, 30000);
+  s.readTimeoutMs = clampInt(cfg.getInt("read_timeout_ms", 1500), 100, 30000);
   s.idleMs = clampInt(cfg.getInt("idle_ms", 300), 0, 30000);
   s.maxBytes = clampInt(cfg.getInt("max_bytes", 4096), 16, 65536);
-  s.httpFallback = cfg.getBool("http_fallback", true);
+  s.httpFallback = cfg.getBool("http_fallback", false);
   s.connectTimeoutMs = clampInt(cfg.getInt("connect_timeout_ms", 1500), 100, 30000);
   return s;
 }

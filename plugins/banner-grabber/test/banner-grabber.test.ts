@@ -19,11 +19,12 @@ const GET = /^GET \/ HTTP\/1\.0\r\n/;
 
 type Rec = Record<string, unknown>;
 
-describe('banner-grabber: passive read, then HTTP for silent ports', () => {
+describe('banner-grabber: passive read, then (http_fallback on) HTTP for silent ports', () => {
   let r: RunResult;
   beforeAll(async () => {
     r = await runPlugin({
       plugin: PLUGIN,
+      config: { http_fallback: true },
       context: {
         open_ports: [
           open(22),
@@ -64,7 +65,7 @@ describe('banner-grabber: passive read, then HTTP for silent ports', () => {
     for (const p of passive!) {
       expect(p.host).toBe(HOST);
       expect(p.payload_b64).toBeUndefined();
-      expect(p.read).toEqual({ max_bytes: 4096, timeout_ms: 2000, idle_ms: 300 });
+      expect(p.read).toEqual({ max_bytes: 4096, timeout_ms: 1500, idle_ms: 300 });
     }
     expect(http!.map((p) => p.port)).toEqual([80, 8080, 9100]);
     for (const p of http!) expect(sent(p)).toMatch(GET);
@@ -101,8 +102,8 @@ describe('banner-grabber: passive read, then HTTP for silent ports', () => {
 });
 
 describe('banner-grabber: configuration and edge cases', () => {
-  it('with http_fallback off, makes the passive pass only', async () => {
-    const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, config: { http_fallback: false }, tcp: [{ port: 22, data: fixture('ssh-greeting.txt') }, { port: 80 }] });
+  it('by default (http_fallback off), makes the passive pass only: the protocol plugins probe silent ports', async () => {
+    const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, tcp: [{ port: 22, data: fixture('ssh-greeting.txt') }, { port: 80 }] });
     expect(r.state, r.error).toBe('done');
     expect(r.probes).toHaveLength(1);
     expect((r.written.banners as Rec[]).map((b) => [b.port, b.probe, b.data_b64 === ''])).toEqual([
@@ -130,15 +131,15 @@ describe('banner-grabber: configuration and edge cases', () => {
       { port: 80, whenSent: GET, data: fixture('http-response.http'), stayOpen: true },
       { port: 80 },
     ];
-    const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, config: { idle_ms: 150 }, tcp });
+    const r = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22), open(80)] }, config: { idle_ms: 150, http_fallback: true }, tcp });
     expect(r.state, r.error).toBe('done');
-    expect(r.probes.flat().map((p) => p.read)).toEqual(Array(3).fill({ max_bytes: 4096, timeout_ms: 2000, idle_ms: 150 }));
+    expect(r.probes.flat().map((p) => p.read)).toEqual(Array(3).fill({ max_bytes: 4096, timeout_ms: 1500, idle_ms: 150 }));
     expect((r.written.banners as Rec[]).map((b) => [b.port, b.probe])).toEqual([[22, 'passive'], [80, 'http-get']]);
     expect(decode((r.written.banners as Rec[])[0]!.data_b64)).toEqual(fixture('ssh-greeting.txt'));
 
     const off = await runPlugin({ plugin: PLUGIN, context: { open_ports: [open(22)] }, config: { idle_ms: 0 }, tcp });
     expect(off.state, off.error).toBe('done');
-    expect(off.probes[0]![0]!.read).toEqual({ max_bytes: 4096, timeout_ms: 2000 });
+    expect(off.probes[0]![0]!.read).toEqual({ max_bytes: 4096, timeout_ms: 1500 });
   });
 
   it('reads open_ports in pages and grabs each distinct endpoint once', async () => {
@@ -159,6 +160,7 @@ describe('banner-grabber: configuration and edge cases', () => {
     const r = await runPlugin({
       plugin: PLUGIN,
       context: { open_ports: [open(8080, '2001:db8::7')] },
+      config: { http_fallback: true },
       tcp: [{ host: '2001:db8::7', port: 8080, whenSent: GET, data: fixture('http-response.http') }, { host: '2001:db8::7', port: 8080 }],
     });
     expect(r.state, r.error).toBe('done');

@@ -1,88 +1,66 @@
 /**
- * pentora/http-parser: reads `banners`, parses HTTP/1.x responses, and writes
- * `parsed_services` (status, headers, title) and `service_fingerprints` (one
- * per product: the web server, and what it reveals behind it, such as PHP or
- * OpenSSL). Banners of other protocols produce nothing.
+ * pentora/http-parser: the HTTP/1.x family. Reads `banners`, sends `GET /`
+ * (probe `http-get`) to silent ports that may be web servers, then
+ * `GET /favicon.ico` (probe `http-favicon`) to what answered as HTTP, and
+ * writes `parsed_services` (status, headers, title, realm, favicon hashes)
+ * and `service_fingerprints` (one per product: the web server and what it
+ * reveals behind it, such as PHP or OpenSSL). Other protocols produce nothing.
  */
 
-import { BannerParserModule, Banner, ParsedBanner, register, JsonValue, printable, cpe23 } from "../../../sdk/assemblyscript/index";
+import { ServiceModule, ServiceProbe } from "../../../sdk/assemblyscript/service";
+import { Banner, ParsedBanner, register, JsonValue, latin1Bytes } from "../../../sdk/assemblyscript/index";
 export * from "../../../sdk/assemblyscript/exports";
 
-import { parseResponse, HttpResponse } from "./parse";
-import { extractTitle } from "./title";
-import { Product, serverProducts, poweredByProducts, titleProduct, mergeProduct } from "./products";
+import { parseResponse } from "./parse";
+import { httpGet } from "./request";
+import { readResponse } from "./response";
+import { readFavicon } from "./favicon-reply";
 
-/** Characters of each header value copied into parsed_services fields. */
-const FIELD_VALUE_MAX: i32 = 512;
+/**
+ * Ports where a silent endpoint gets `GET /`: the web ports of common
+ * software (Docker 2375, Grafana 3000, Kibana 5601, Elasticsearch 9200, ...).
+ * TLS ports (443, 8443, 9443) are left to a TLS plugin.
+ */
+export const HTTP_PORTS: i32[] = [80, 81, 591, 2375, 3000, 5000, 5601, 8000, 8008, 8080, 8081, 8088, 8888, 9000, 9090, 9200];
 
-/** Banner + named product + version: the headers can be edited by the operator, so not higher. */
-function confidenceOf(p: Product): i32 {
-  if (!p.known) return 60;
-  return p.version.length > 0 ? 90 : 80;
-}
+/** Bytes read of `GET /`: the headers and the top of the page (title, Elasticsearch's JSON). */
+const GET_MAX_BYTES: i32 = 16384;
+/** Bytes read of `/favicon.ico`: icons are mostly 1-32 KiB; a bigger one is not hashed (cut). */
+export const FAVICON_MAX_BYTES: i32 = 65536;
 
-function fieldsOf(r: HttpResponse, title: string): JsonValue {
-  const headers = JsonValue.obj();
-  for (let i = 0; i < r.headers.length; i++) {
-    const h = unchecked(r.headers[i]);
-    headers.setStr(h.name, h.value.length > FIELD_VALUE_MAX ? h.value.substring(0, FIELD_VALUE_MAX) : h.value);
+class HttpModule extends ServiceModule {
+  private favicons: i32 = 0;
+
+  probes(): ServiceProbe[] {
+    return [
+      ServiceProbe.tcp("http-get", HTTP_PORTS).send(latin1Bytes(httpGet("localhost", 80, "/"))).read(GET_MAX_BYTES, 2000, 300).fallback(),
+      ServiceProbe.tcp("http-favicon", HTTP_PORTS).send(latin1Bytes(httpGet("localhost", 80, "/favicon.ico"))).read(FAVICON_MAX_BYTES, 2000, 300).afterParse(),
+    ];
   }
-  const f = JsonValue.obj().setStr("http_version", r.version).setInt("status", r.status).setStr("reason", r.reason);
-  const server = r.get("server");
-  if (server.length > 0) f.setStr("server", server.length > FIELD_VALUE_MAX ? server.substring(0, FIELD_VALUE_MAX) : server);
-  const xpb = r.get("x-powered-by");
-  if (xpb.length > 0) f.setStr("powered_by", xpb.length > FIELD_VALUE_MAX ? xpb.substring(0, FIELD_VALUE_MAX) : xpb);
-  if (title.length > 0) f.setStr("title", title);
-  f.set("headers", headers).setInt("header_count", r.fieldLines);
-  if (r.truncated) f.setBool("headers_truncated", true);
-  if (!r.complete) f.setBool("incomplete", true);
-  return f;
-}
 
-/** The products a response names: its Server, X-Powered-By and title, merged. */
-function productsOf(r: HttpResponse, title: string): Product[] {
-  const found: Product[] = [];
-  const server = serverProducts(r.get("server"));
-  for (let k = 0; k < server.length; k++) mergeProduct(found, unchecked(server[k]));
-  const powered = poweredByProducts(r.get("x-powered-by"));
-  for (let k = 0; k < powered.length; k++) mergeProduct(found, unchecked(powered[k]));
-  const fromTitle = titleProduct(title);
-  if (fromTitle !== null) mergeProduct(found, fromTitle);
-  return found;
-}
-
-class HttpParser extends BannerParserModule {
-  private products: i32 = 0;
+  /** Each request names the endpoint in `Host` (RFC 9110 §7.2): virtual hosts and proxies need it. */
+  payloadFor(probe: ServiceProbe, host: string, port: i32): Uint8Array | null {
+    return latin1Bytes(httpGet(host, port, probe.name == "http-favicon" ? "/favicon.ico" : "/"));
+  }
 
   parse(b: Banner): ParsedBanner | null {
+    // A favicon reply is not a reading of the service: only followUp takes it.
+    if (b.probe == "http-favicon") return null;
     const resp = parseResponse(b.text);
     if (resp === null) return null;
-    const service = b.tls ? "https" : "http";
-    const title = extractTitle(resp.body);
-    const out = new ParsedBanner(service, fieldsOf(resp, title));
+    return readResponse(b, resp);
+  }
 
-    const found = productsOf(resp, title);
-    if (found.length == 0) {
-      // HTTP without a product: the protocol alone.
-      const fp = b.fingerprint(service, "", "", "", 50);
-      fp.setStr("evidence", "HTTP/" + resp.version + " " + resp.status.toString() + " " + resp.reason);
-      out.add(fp);
-    }
-    for (let k = 0; k < found.length; k++) {
-      const p = unchecked(found[k]);
-      const cpe = p.vendor.length > 0 ? cpe23("a", p.vendor, p.cpeProduct, p.cpeVersion) : "";
-      const fp = b.fingerprint(service, p.name, p.version, cpe, confidenceOf(p));
-      if (p.osHint.length > 0) fp.setStr("os_hint", p.osHint);
-      fp.setStr("evidence", printable(p.evidence, 600));
-      out.add(fp);
-      this.products++;
-    }
-    return out;
+  /** The favicon's hashes join the `GET /` record; its products join the prints. */
+  followUp(previous: ParsedBanner, reply: Banner): ParsedBanner {
+    if (reply.probe != "http-favicon") return previous;
+    if (readFavicon(previous, reply, FAVICON_MAX_BYTES)) this.favicons++;
+    return previous;
   }
 
   summarize(summary: JsonValue): void {
-    summary.setInt("products", this.products);
+    summary.setInt("favicons", this.favicons);
   }
 }
 
-register(new HttpParser("pentora/http-parser", "0.1.0"));
+register(new HttpModule("pentora/http-parser", "0.2.0"));

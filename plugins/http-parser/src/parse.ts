@@ -36,6 +36,8 @@ export class HttpResponse {
   /** The header section ended with an empty line (not cut by the read limit). */
   complete: bool = false;
   body: string = "";
+  /** Offset of the body in the parsed text (its length when there is none). */
+  bodyStart: i32 = 0;
 
   /** The combined value of field `name` (lower-case), "" when absent. */
   get(name: string): string {
@@ -106,6 +108,7 @@ export function parseResponse(text: string): HttpResponse | null {
   if (text.length > 12 && text.charCodeAt(12) != 0x20 && text.charCodeAt(12) != 0x0d && text.charCodeAt(12) != 0x0a) return null;
 
   const r = new HttpResponse();
+  r.bodyStart = text.length;
   r.version = text.substring(5, 8);
   r.status = status;
   let eol = text.indexOf("\n");
@@ -123,6 +126,7 @@ export function parseResponse(text: string): HttpResponse | null {
     if (end > pos && text.charCodeAt(end - 1) == 0x0d) end--;
     if (end == pos) {
       r.complete = true;
+      r.bodyStart = eol + 1;
       r.body = text.substring(eol + 1);
       break;
     }

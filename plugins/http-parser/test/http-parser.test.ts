@@ -85,7 +85,8 @@ const CASES: Case[] = [
   { file: 'truncated.http', status: 200, prints: [{ product: 'nginx', version: '1.18.0', cpe: cpe('f5', 'nginx', '1.18.0'), os_hint: 'Ubuntu', confidence: 90 }] },
 ];
 
-const BASE_PORT = 8000;
+// Ports no probe hints, so confidences are the rules' own (a hinted port adds 5).
+const BASE_PORT = 18000;
 
 describe('http-parser: captured responses', () => {
   const run = t.captured(CASES, BASE_PORT);
