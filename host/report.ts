@@ -4,6 +4,7 @@
  */
 
 import type { DataContext } from './engine/context.ts';
+import { compareIp, parseIp } from './net/address.ts';
 
 export interface PortRecord {
   type: 'port';
@@ -60,10 +61,17 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /** One collator for every comparison: localeCompare with options builds one per call. */
-const HOST_ORDER = new Intl.Collator('en', { numeric: true });
+/** Hosts in numeric order where they are addresses (10.0.0.2 before 10.0.0.10), names after them by code unit. */
+function compareHosts(a: string, b: string): number {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  if (x && y) return compareIp(x, y);
+  if (x || y) return x ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 function byHostPort(a: { host: string; port: number | null }, b: { host: string; port: number | null }): number {
-  return HOST_ORDER.compare(a.host, b.host) || (a.port ?? 0) - (b.port ?? 0);
+  return compareHosts(a.host, b.host) || (a.port ?? 0) - (b.port ?? 0);
 }
 
 /** The hosts `discovered_hosts` says are up: a host is up when any method saw it. */

@@ -414,7 +414,8 @@ export abstract class ServiceModule extends PluginModule {
         let want = false;
         const best = ep.best;
         if (p.isAfterParse) want = best !== null && p.followsUp(best.service);
-        else want = ep.best === null && !ep.spoke && (p.hints(ep.port) || p.isFallback);
+        // A fallback skips ports another probe of this plugin names: that one speaks the protocol expected there.
+        else want = best === null && !ep.spoke && (p.hints(ep.port) || (p.isFallback && !this.hintedPort(ep.port)));
         if (!want) continue;
         ep.sent.push(p.name);
         jobs.push(new Job(ep, p));

@@ -85,10 +85,10 @@ const sentTo = (probes: Array<Array<{ port: number; steps?: Array<{ send_b64?: s
   probes.flat().map((p) => `${p.port}:${Buffer.from(p.steps?.find((s) => s.send_b64)?.send_b64 ?? '', 'base64').toString('latin1').trim()}`).sort();
 
 describe('ServiceModule', () => {
-  it('sends follow-ups to what it parsed, hinted and fallback probes to silent ports, nothing elsewhere', async () => {
+  it('sends follow-ups to what it parsed, hinted and fallback probes to silent ports (no fallback where its own hint applies), nothing elsewhere', async () => {
     const r = await runPlugin({ plugin: dir, trust, context: { banners: BANNERS }, tcp: TCP });
     expect(r.state, r.error).toBe('done');
-    expect(sentTo(r.probes as never)).toEqual(['25:EHLO x', '7000:HELLO', '7000:PING', '9999:HELLO']);
+    expect(sentTo(r.probes as never)).toEqual(['25:EHLO x', '7000:PING', '9999:HELLO']);
     const services = r.written.parsed_services as Rec[];
     expect(services.map((s) => [s.port, s.service])).toEqual([
       [25, 'greet'],
@@ -103,7 +103,7 @@ describe('ServiceModule', () => {
     expect(at(25).evidence).toBe('probe=greet-ehlo; 220 greeter ready\r\n2');
     expect(at(7000)).toMatchObject({ product: 'Ponger', confidence: 65, extra: { evidence: ['probe:ping', 'port-hint'] } });
     expect(at(9999)).toMatchObject({ product: 'Hi', version: '1.2', confidence: 80, extra: { evidence: ['probe:hello'] } });
-    expect(r.output.summary).toMatchObject({ banners: 5, identified: 3, probed: 4, by_probe: 2 });
+    expect(r.output.summary).toMatchObject({ banners: 5, identified: 3, probed: 3, by_probe: 2 });
   });
 
   it('with network false, parses the bytes at hand and sends nothing', async () => {
