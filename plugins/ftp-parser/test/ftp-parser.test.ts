@@ -48,7 +48,7 @@ describe('ftp-parser: captured greetings', () => {
   it.each(run.cases)('$file', (c) => {
     const r = run.result();
     const fp = t.expectOnePrint(r, c.port, { service: 'ftp', ...c });
-    expect(String(fp.evidence)).toMatch(/^220 /);
+    expect(String(fp.evidence)).toMatch(/^probe=passive; 220 /);
     const fields = t.fieldsAt(r, c.port);
     expect(fields).toMatchObject({ code: 220, lines: c.lines });
     expect(fields.incomplete).toBeUndefined();
@@ -91,8 +91,9 @@ describe('ftp-parser: not FTP, and hostile input', () => {
     const r = await t.run([banner(21, '220 \x1b[31mFTP\x00 ' + 'z'.repeat(65536))]);
     expect(r.state, r.error).toBe('done');
     const [fp] = r.written.service_fingerprints as Rec[];
-    expect(String(fp!.evidence)).toMatch(/^220 \.\[31mFTP\. z+$/);
-    expect(String(fp!.evidence).length).toBe(300);
+    expect(String(fp!.evidence)).toMatch(/^probe=passive; 220 \.\[31mFTP\. z+$/);
+    // The parser cuts its evidence at 300 characters; ServiceModule prefixes the probe's name.
+    expect(String(fp!.evidence).length).toBe('probe=passive; '.length + 300);
   });
 
   it('names implicit FTPS for a banner read over TLS', async () => {
