@@ -203,6 +203,14 @@ const READ_BUDGET: i32 = 1 << 19;
 const MIN_BATCH: i32 = 8;
 const MAX_BATCH: i32 = 256;
 const MAX_ROUNDS: i32 = 3;
+/** Base64 characters of replies between full collections (the reply trees are ~10x that in memory). */
+const COLLECT_AFTER_CHARS: i32 = 1 << 18;
+
+function replyCharsOf(r: TcpResult): i32 {
+  let n = r.dataB64.length;
+  for (let i = 0; i < r.steps.length; i++) n += r.steps[i].dataB64.length;
+  return n;
+}
 const EXCERPT_CHARS: i32 = 160;
 
 /**
@@ -272,6 +280,19 @@ export abstract class ServiceModule extends PluginModule {
     return false;
   }
 
+  /**
+   * Whether `port` is a hint for `service`: a hint of a probe that is not a
+   * follow-up of other services (an IMAP follow-up's 143 is no hint for POP3).
+   */
+  hintedFor(service: string, port: i32): bool {
+    const list = this.allProbes();
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      if (p.hints(port) && (!p.isAfterParse || p.followsUp(service))) return true;
+    }
+    return false;
+  }
+
   execute(ctx: ExecuteContext): string | null {
     const probes = this.allProbes();
     const banners = new ContextRecords("banners");
@@ -314,6 +335,7 @@ export abstract class ServiceModule extends PluginModule {
       }
     }
 
+    let replyChars = 0;
     let probed = 0;
     let answered = 0;
     let byProbe = 0;
@@ -355,7 +377,14 @@ export abstract class ServiceModule extends PluginModule {
             }
           }
           start = end;
-          __collect();
+          // A full collection walks every endpoint kept so far, so it runs once replies worth
+          // COLLECT_AFTER_CHARS have come in, not after each batch: a big scan of small replies
+          // would pay for it quadratically, one of big replies (favicons) would run out of pages.
+          for (let i = 0; i < n; i++) replyChars += replyCharsOf(batch.results[i]);
+          if (replyChars >= COLLECT_AFTER_CHARS) {
+            __collect();
+            replyChars = 0;
+          }
         }
       }
     }
@@ -370,7 +399,7 @@ export abstract class ServiceModule extends PluginModule {
       if (best === null) continue;
       identified++;
       let evidence = ep.evidence;
-      if (this.hintedPort(ep.port)) evidence |= EVIDENCE_PORT;
+      if (this.hintedFor(best.service, ep.port)) evidence |= EVIDENCE_PORT;
       const fields = best.fields;
       if (fields.isObj() && fields.get("probe") === null) fields.setStr("probe", ep.bestProbe);
       services.push(JsonValue.obj().setStr("host", ep.host).setInt("port", ep.port).setStr("protocol", ep.protocol).setStr("service", best.service).set("fields", fields));
