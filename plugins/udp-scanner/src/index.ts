@@ -2,14 +2,18 @@
  * pentora/udp-scanner: a UDP port scan (nmap -sU). Per batch of
  * targets x ports, one host call carries an empty datagram to every port
  * without a known service (the host lists only the open ones back and
- * counts the rest) and a protocol request (src/payloads.ts) to every port
- * with one. Ports a request left silent get the port's next request, if it
- * has one (SNMP v1 after v2c, a root NS query after version.bind).
+ * counts the rest) and another the protocol requests (src/payloads.ts) of
+ * every port with one. A port's requests come in rounds: round one sends
+ * its first set (usually one request; NTP gets a control READVAR and a
+ * client request at once, since each reply tells something the other does
+ * not); ports the whole set left silent get the next set, if there is one
+ * (SNMP v1 after v2c, a root NS query after version.bind).
  *
  * States come from the host: a reply -> open, ICMP port unreachable ->
- * closed, another ICMP unreachable -> filtered, silence -> open|filtered.
- * Open ports go to open_ports and their replies to banners (protocol "udp",
- * `probe` naming the request), for parsers downstream.
+ * closed, another ICMP unreachable -> filtered, silence -> open|filtered;
+ * a port sent several requests takes the most telling of their states and
+ * is counted once. Open ports go to open_ports and every reply to banners
+ * (protocol "udp", `probe` naming the request), for parsers downstream.
  */
 
 import {
@@ -33,26 +37,45 @@ import {
   UdpResult,
   SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
-import { buildPayload, payloadsFor } from "./payloads";
+import { buildPayload, requestsFor } from "./payloads";
 
 export * from "../../../sdk/assemblyscript/exports";
 
-/** A request still waiting for an answer: which payload of its port it was. */
+/** A port of a host in a round of requests: which set of its port's requests (requestsFor) it gets. */
 class Pending {
   host: string;
   port: i32;
-  payload: i32;
-  constructor(host: string, port: i32, payload: i32) {
+  round: i32;
+  constructor(host: string, port: i32, round: i32) {
     this.host = host;
     this.port = port;
-    this.payload = payload;
+    this.round = round;
+  }
+}
+
+/** One datagram of a round: the index of its Pending and the request's name. */
+class Request {
+  owner: i32;
+  name: string;
+  constructor(owner: i32, name: string) {
+    this.owner = owner;
+    this.name = name;
   }
 }
 
 class Settings {
   payloads: bool = true;
   reportOpenFiltered: bool = true;
+  batchSize: i32 = 65536;
   options: ScanOptions = new ScanOptions();
+}
+
+/** States by how much they tell: a reply beats an ICMP error, which beats silence. */
+function rank(state: string): i32 {
+  if (state == "open") return 3;
+  if (state == "closed") return 2;
+  if (state == "filtered") return 1;
+  return 0;
 }
 
 class UdpScanner extends PluginModule {
@@ -62,6 +85,8 @@ class UdpScanner extends PluginModule {
   private replies: i64 = 0;
   private outOfScope: i32 = 0;
   private clockMs: f64 = 0;
+  /** requestsFor, once per port. */
+  private sets: Map<i32, string[][]> = new Map<i32, string[][]>();
 
   execute(ctx: ExecuteContext): string | null {
     const spec = ctx.config.getStr("ports", "-");
@@ -70,9 +95,11 @@ class UdpScanner extends PluginModule {
     this.s = new Settings();
     this.s.payloads = ctx.config.getBool("payloads", true);
     this.s.reportOpenFiltered = ctx.config.getBool("report_open_filtered", true);
+    this.s.batchSize = max(<i32>ctx.config.getInt("batch_size", 65536), 1);
     this.s.options.retries = <i32>ctx.config.getInt("retries", 1);
     this.s.options.timeoutMs = <i32>ctx.config.getInt("timeout_ms", 1000);
     this.s.options.maxBytes = <i32>ctx.config.getInt("max_bytes", 1500);
+    this.sets = new Map<i32, string[][]>();
     this.counts = new StateCounts();
     this.requests = 0;
     this.replies = 0;
@@ -80,7 +107,7 @@ class UdpScanner extends PluginModule {
     this.clockMs = clockNow();
 
     const targets = scanHosts(true);
-    const plan = new BatchPlan(targets.hosts, ports, <i32>ctx.config.getInt("batch_size", 65536));
+    const plan = new BatchPlan(targets.hosts, ports, this.s.batchSize);
     const batches = plan.count();
     logDebug("UDP scan of " + plan.hosts.length.toString() + " host(s) x " + ports.length.toString() + " port(s) in " + batches.toString() + " batch(es)");
     for (let i = 0; i < batches; i++) {
@@ -104,9 +131,14 @@ class UdpScanner extends PluginModule {
     return null;
   }
 
+  private setsOf(port: i32): string[][] {
+    if (!this.sets.has(port)) this.sets.set(port, this.s.payloads ? requestsFor(port) : []);
+    return this.sets.get(port);
+  }
+
   /**
    * One batch: the first round covers every host x port; later rounds send
-   * the next request of ports whose request went unanswered. A scope
+   * the next set of requests to ports the previous set left silent. A scope
    * refusal of a multi-host batch is retried host by host.
    */
   private scan(hosts: string[], ports: i32[]): string | null {
@@ -114,34 +146,32 @@ class UdpScanner extends PluginModule {
     let pending = new Array<Pending>();
     for (let p = 0; p < ports.length; p++) {
       const port = unchecked(ports[p]);
-      if (this.s.payloads && payloadsFor(port).length > 0) {
+      if (this.setsOf(port).length > 0) {
         for (let h = 0; h < hosts.length; h++) pending.push(new Pending(unchecked(hosts[h]), port, 0));
       } else plain.push(port);
     }
     const records = JsonValue.arr();
     const banners = JsonValue.arr();
 
-    // Round one: empty datagrams to `plain` (only open ones listed back) plus the first request of every other port.
+    // Round one: empty datagrams to `plain` (only open ones listed back) plus the first set of every other port.
     const first = this.send(hosts, plain, pending);
     if (first.error.length > 0) return this.refused(first, hosts, ports);
-    this.countAll(first.counts);
-    pending = this.settle(first.results, pending, records, banners);
+    pending = this.settle(first, pending, records, banners);
 
-    // Further requests for ports the previous one left silent; each round's
+    // The next set for ports the previous one left silent; each round's
     // answers replace the silence counted before.
     while (pending.length > 0) {
       const next = new Array<Pending>();
       for (let i = 0; i < pending.length; i++) {
         const q = unchecked(pending[i]);
-        if (q.payload + 1 < payloadsFor(q.port).length) next.push(new Pending(q.host, q.port, q.payload + 1));
+        if (q.round + 1 < this.setsOf(q.port).length) next.push(new Pending(q.host, q.port, q.round + 1));
         else if (this.s.reportOpenFiltered) records.push(portRecord(q.host, q.port, "open|filtered", "no-response", 0));
       }
       if (next.length == 0) break;
       const again = this.send([], [], next);
       if (again.error.length > 0) return "net.udp.probe failed: " + again.error;
       this.counts.openFiltered -= next.length;
-      this.countAll(again.counts);
-      pending = this.settle(again.results, next, records, banners);
+      pending = this.settle(again, next, records, banners);
     }
     return this.write(records, banners);
   }
@@ -168,18 +198,14 @@ class UdpScanner extends PluginModule {
     this.counts.openFiltered += c.openFiltered;
   }
 
-  /** One host call: `hosts` x `plain` with an empty datagram, then one probe per pending request. */
-  private send(hosts: string[], plain: i32[], requests: Pending[]): Sent {
-    const probes = new Array<UdpProbe>();
-    for (let i = 0; i < requests.length; i++) {
-      const q = unchecked(requests[i]);
-      const name = payloadsFor(q.port)[q.payload];
-      probes.push(new UdpProbe(q.host, q.port, buildPayload(name, q.host, this.clockMs)));
-    }
-    this.requests += requests.length;
+  /**
+   * One round: `hosts` x `plain` with an empty datagram in one host call,
+   * then every request of each pending port's current set, in calls of at
+   * most batch_size datagrams (a set of two doubles a port's share).
+   */
+  private send(hosts: string[], plain: i32[], pending: Pending[]): Sent {
     const out = new Sent();
     // Plain ports may be all 65535: list only the open ones back, count the rest.
-    // Requests are few: list all their states, to know which stayed silent.
     if (hosts.length > 0 && plain.length > 0) {
       const o = new ScanOptions();
       o.retries = this.s.options.retries;
@@ -188,40 +214,93 @@ class UdpScanner extends PluginModule {
       o.states = ["open"];
       const b = udpScan(hosts, plain, null, o);
       if (!b.ok) return out.fail(b.code, b.error);
-      out.add(b.results, b.counts);
+      out.plain = b.results;
+      out.plainCounts = b.counts;
+    }
+    // Requests are few: list all their states (in probe order), to know which stayed silent.
+    let probes = new Array<UdpProbe>();
+    for (let i = 0; i < pending.length; i++) {
+      const q = unchecked(pending[i]);
+      const names = this.setsOf(q.port)[q.round];
+      for (let j = 0; j < names.length; j++) {
+        const name = unchecked(names[j]);
+        out.requests.push(new Request(i, name));
+        probes.push(new UdpProbe(q.host, q.port, buildPayload(name, q.host, this.clockMs)));
+        if (probes.length >= this.s.batchSize) {
+          const err = this.call(probes, out);
+          if (err !== null) return err;
+          probes = new Array<UdpProbe>();
+        }
+      }
     }
     if (probes.length > 0) {
-      const b = udpProbe(probes, this.s.options);
-      if (!b.ok) return out.fail(b.code, b.error);
-      out.add(b.results, b.counts);
+      const err = this.call(probes, out);
+      if (err !== null) return err;
     }
     return out;
   }
 
-  /**
-   * Writes open answers as records and banners; returns the requests that
-   * met silence (open|filtered), in `requests` order, for another try.
-   */
-  private settle(results: UdpResult[], requests: Pending[], records: JsonValue, banners: JsonValue): Pending[] {
-    const sentTo = new Map<string, i32>();
-    for (let i = 0; i < requests.length; i++) sentTo.set(key(unchecked(requests[i]).host, unchecked(requests[i]).port), i);
-    const silent = new Set<string>();
-    for (let i = 0; i < results.length; i++) {
-      const r = unchecked(results[i]);
-      if (r.state == "open") {
-        records.push(portRecord(r.host, r.port, "open", "udp-response", r.rttMs));
-        if (r.data.length > 0) {
-          this.replies++;
-          const k = key(r.host, r.port);
-          const probe: string = sentTo.has(k) ? payloadsFor(r.port)[unchecked(requests[sentTo.get(k)]).payload] : "empty";
-          banners.push(bannerRecord(r, probe));
-        }
-      } else if (r.state == "open|filtered") silent.add(key(r.host, r.port));
+  /** One net.udp.probe call of requests; its results are appended to `out.results`, one per probe. */
+  private call(probes: UdpProbe[], out: Sent): Sent | null {
+    this.requests += probes.length;
+    const b = udpProbe(probes, this.s.options);
+    if (!b.ok) return out.fail(b.code, b.error);
+    if (b.results.length != probes.length) {
+      return out.fail("", "the host answered " + b.results.length.toString() + " result(s) for " + probes.length.toString() + " probe(s)");
     }
+    for (let i = 0; i < b.results.length; i++) out.results.push(unchecked(b.results[i]));
+    return null;
+  }
+
+  /**
+   * Counts the round and writes its open answers as records (one per port)
+   * and banners (one per reply, in request order); returns the pending
+   * ports every request of whose set met silence (open|filtered), in order.
+   */
+  private settle(sent: Sent, pending: Pending[], records: JsonValue, banners: JsonValue): Pending[] {
+    this.countAll(sent.plainCounts);
+    for (let i = 0; i < sent.plain.length; i++) {
+      const r = unchecked(sent.plain[i]);
+      if (r.state != "open") continue;
+      records.push(portRecord(r.host, r.port, "open", "udp-response", r.rttMs));
+      if (r.data.length > 0) {
+        this.replies++;
+        banners.push(bannerRecord(r, "empty"));
+      }
+    }
+
     const again = new Array<Pending>();
-    for (let i = 0; i < requests.length; i++) {
-      const q = unchecked(requests[i]);
-      if (silent.has(key(q.host, q.port))) again.push(q);
+    let at = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const q = unchecked(pending[i]);
+      // The requests of one pending port are consecutive (send() lists them so).
+      const from = at;
+      while (at < sent.requests.length && unchecked(sent.requests[at]).owner == i) at++;
+      let best = -1;
+      let rtt: f64 = 0;
+      for (let j = from; j < at; j++) {
+        const r = unchecked(sent.results[j]);
+        const k = rank(r.state);
+        if (k > best) {
+          best = k;
+          rtt = r.rttMs;
+        }
+      }
+      if (best == 3) {
+        this.counts.open++;
+        records.push(portRecord(q.host, q.port, "open", "udp-response", rtt));
+        for (let j = from; j < at; j++) {
+          const r = unchecked(sent.results[j]);
+          if (r.state != "open" || r.data.length == 0) continue;
+          this.replies++;
+          banners.push(bannerRecord(r, unchecked(sent.requests[j]).name));
+        }
+      } else if (best == 2) this.counts.closed++;
+      else if (best == 1) this.counts.filtered++;
+      else {
+        this.counts.openFiltered++;
+        again.push(q);
+      }
     }
     return again;
   }
@@ -239,31 +318,20 @@ class UdpScanner extends PluginModule {
   }
 }
 
-/** The results of one round, possibly from two host calls. */
+/** A round's results: the plain ports' open ones and counts, and one result per request, in request order. */
 class Sent {
+  plain: UdpResult[] = [];
+  plainCounts: StateCounts = new StateCounts();
+  requests: Request[] = [];
   results: UdpResult[] = [];
-  counts: StateCounts = new StateCounts();
   code: string = "";
   error: string = "";
-
-  add(results: UdpResult[], c: StateCounts): void {
-    for (let i = 0; i < results.length; i++) this.results.push(unchecked(results[i]));
-    this.counts.open += c.open;
-    this.counts.closed += c.closed;
-    this.counts.filtered += c.filtered;
-    this.counts.openFiltered += c.openFiltered;
-  }
 
   fail(code: string, error: string): Sent {
     this.code = code;
     this.error = error;
     return this;
   }
-}
-
-
-function key(host: string, port: i32): string {
-  return host + " " + port.toString();
 }
 
 function portRecord(host: string, port: i32, state: string, reason: string, rttMs: f64): JsonValue {

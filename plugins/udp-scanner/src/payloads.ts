@@ -12,22 +12,40 @@
 
 import { ByteWriter, berUint, concat, tlv } from "./bytes";
 
-/** Payload names by port, the preferred first; later ones go to ports the first left silent. */
-export function payloadsFor(port: i32): string[] {
+/**
+ * At most this many requests go to one port, over all its rounds (each
+ * datagram is re-sent `retries` times while unanswered, like any other).
+ * The unit tests check every port against it.
+ */
+export const MAX_REQUESTS_PER_PORT: i32 = 2;
+
+/**
+ * The requests for `port`, as rounds. Round one sends every request of the
+ * first set at once; each later set goes only to ports the whole previous
+ * set left silent (SNMP v1 after v2c, a root NS query after version.bind:
+ * the same question asked another way). A set holds more than one request
+ * only when each provokes different information, so both replies are worth
+ * keeping: NTP's client request proves any NTP server (chrony too) and gives
+ * its stratum, while only a control READVAR makes ntpd or NTPsec name its
+ * version. Replies become banners in set order, so the most telling request
+ * comes first (pentora/netservices keeps the first banner of a port that
+ * parses). Empty for a port without a known service.
+ */
+export function requestsFor(port: i32): string[][] {
   switch (port) {
-    case 53: return ["dns-version-bind", "dns-root-ns"];
-    case 111: return ["rpc-null"];
-    case 123: return ["ntp-client"];
-    case 137: return ["netbios-nbstat"];
-    case 161: return ["snmp-v2c-sysdescr", "snmp-v1-sysdescr"];
-    case 623: return ["rmcp-presence-ping"];
-    case 1900: return ["ssdp-msearch"];
-    case 3478: return ["stun-binding"];
-    case 5060: return ["sip-options"];
-    case 5351: return ["nat-pmp-external"];
-    case 5353: return ["mdns-services"];
-    case 5683: return ["coap-well-known-core"];
-    case 11211: return ["memcached-stats"];
+    case 53: return [["dns-version-bind"], ["dns-root-ns"]];
+    case 111: return [["rpc-null"]];
+    case 123: return [["ntp-readvar", "ntp-client"]];
+    case 137: return [["netbios-nbstat"]];
+    case 161: return [["snmp-v2c-sysdescr"], ["snmp-v1-sysdescr"]];
+    case 623: return [["rmcp-presence-ping"]];
+    case 1900: return [["ssdp-msearch"]];
+    case 3478: return [["stun-binding"]];
+    case 5060: return [["sip-options"]];
+    case 5351: return [["nat-pmp-external"]];
+    case 5353: return [["mdns-services"]];
+    case 5683: return [["coap-well-known-core"]];
+    case 11211: return [["memcached-stats"]];
     default: return [];
   }
 }
@@ -46,6 +64,7 @@ export function buildPayload(name: string, host: string, clockMs: f64): Uint8Arr
   if (name == "dns-root-ns") return dnsQuery(ID16, "", 2, 1);
   if (name == "mdns-services") return dnsQuery(ID16, "_services._dns-sd._udp.local", 12, 1);
   if (name == "ntp-client") return ntpClient(clockMs);
+  if (name == "ntp-readvar") return ntpReadVar(1);
   if (name == "snmp-v2c-sysdescr") return snmpGetSysDescr(1, "public", ID32);
   if (name == "snmp-v1-sysdescr") return snmpGetSysDescr(0, "public", ID32);
   if (name == "netbios-nbstat") return netbiosNodeStatus(ID16);
@@ -92,6 +111,20 @@ export function ntpClient(clockMs: f64): Uint8Array {
   w.u32(<u32>(<u64>secs & 0xffffffff));
   w.u32(<u32>Math.floor((t - secs) * 4294967296.0));
   return w.finish();
+}
+
+/**
+ * An NTP control message (mode 6, RFC 9327 §2; RFC 1305 Appendix B): a
+ * 12-byte header — LI 0, VN 2, Mode 6 = 0x16 (version 2, as ntpq sends;
+ * ntpd and NTPsec accept 1 to 4), then R 0, E 0, M 0 and opcode 2
+ * (READVAR), the sequence number, status 0, association ID 0 (the system
+ * itself), offset 0 and count 0 (no data, so no padding). ntpd and NTPsec
+ * answer with their system variables as `name=value` text, `version=` and
+ * `system=` among them, unless configured `restrict ... noquery`; chrony
+ * does not speak mode 6.
+ */
+export function ntpReadVar(sequence: i32): Uint8Array {
+  return new ByteWriter().u8(0x16).u8(0x02).u16(sequence).u16(0).u16(0).u16(0).u16(0).finish();
 }
 
 /** An OBJECT IDENTIFIER's content octets (X.690 §8.19): 40*arc1 + arc2, then base-128 arcs, high bit = more. */

@@ -6,7 +6,7 @@
 
 import { check, expectStr, expectInt, report } from "../../../../sdk/assemblyscript/unit";
 import { latin1 } from "../../../../sdk/assemblyscript/index";
-import { berOid, buildPayload, payloadsFor, snmpGetSysDescr, ntpClient } from "../payloads";
+import { berOid, buildPayload, requestsFor, snmpGetSysDescr, ntpClient, MAX_REQUESTS_PER_PORT } from "../payloads";
 import { berUint, tlv } from "../bytes";
 
 function hex(b: Uint8Array): string {
@@ -44,6 +44,8 @@ const FIXED: string[][] = [
   ["coap-well-known-core", "127.0.0.1", "40017065" + "bb" + asciiHex(".well-known") + "04" + asciiHex("core")],
   // DSP0136: RMCP v6, seq ff, class ASF; IANA 4542, Presence Ping (0x80), tag 0x70, len 0.
   ["rmcp-presence-ping", "127.0.0.1", "0600ff06" + "000011be" + "80" + "70" + "00" + "00"],
+  // RFC 9327 §2: LI 0 VN 2 mode 6 (0x16), READVAR (2), sequence 1, status 0, association 0, offset 0, count 0.
+  ["ntp-readvar", "127.0.0.1", "1602" + "0001" + "0000" + "0000" + "0000" + "0000"],
   // RFC 6886: version 0, opcode 0.
   ["nat-pmp-external", "127.0.0.1", "0000"],
   ["no-such-payload", "127.0.0.1", ""],
@@ -89,11 +91,33 @@ export function run(): i32 {
   // The catalogue: every named payload builds, every port lists distinct ones.
   const ports: i32[] = [53, 111, 123, 137, 161, 623, 1900, 3478, 5060, 5351, 5353, 5683, 11211];
   for (let i = 0; i < ports.length; i++) {
-    const names = payloadsFor(ports[i]);
-    check("port " + ports[i].toString() + " has a payload", names.length > 0);
-    for (let j = 0; j < names.length; j++) check(names[j] + " is not empty", buildPayload(names[j], "127.0.0.1", 1).length > 0);
+    const sets = requestsFor(ports[i]);
+    check("port " + ports[i].toString() + " has a request", sets.length > 0 && sets[0].length > 0);
+    const seen = new Set<string>();
+    for (let r = 0; r < sets.length; r++) {
+      check("port " + ports[i].toString() + " round " + (r + 1).toString() + " is not empty", sets[r].length > 0);
+      for (let j = 0; j < sets[r].length; j++) {
+        const name = sets[r][j];
+        check(name + " is not empty", buildPayload(name, "127.0.0.1", 1).length > 0);
+        check(name + " is listed once for port " + ports[i].toString(), !seen.has(name));
+        seen.add(name);
+      }
+    }
   }
-  check("an unlisted port has none", payloadsFor(9).length == 0);
+  check("an unlisted port has none", requestsFor(9).length == 0);
+  // NTP: the control READVAR and the client request in the same round, READVAR first (its reply names the daemon).
+  const ntp = requestsFor(123);
+  check("ntp: one round of two requests", ntp.length == 1 && ntp[0].length == 2 && ntp[0][0] == "ntp-readvar" && ntp[0][1] == "ntp-client");
+  // The bound the README documents, over every port.
+  let most = 0;
+  for (let port = 1; port <= 65535; port++) {
+    const sets = requestsFor(port);
+    let n = 0;
+    for (let r = 0; r < sets.length; r++) n += sets[r].length;
+    if (n > most) most = n;
+  }
+  expectInt("no port gets more than MAX_REQUESTS_PER_PORT requests", most <= MAX_REQUESTS_PER_PORT ? 1 : 0, 1);
+  expectInt("MAX_REQUESTS_PER_PORT", MAX_REQUESTS_PER_PORT, 2);
   report();
   return 0;
 }
