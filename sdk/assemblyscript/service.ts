@@ -317,7 +317,6 @@ export abstract class ServiceModule extends PluginModule {
       }
       const rtt = r.getNum("rtt_ms", 0);
       if (rtt > ep.rttMs) ep.rttMs = rtt;
-      if (ep.best !== null) continue;
       const raw = base64Decode(r.getStr("data_b64"));
       if (raw === null) {
         undecodable++;
@@ -327,10 +326,14 @@ export abstract class ServiceModule extends PluginModule {
       const b = new Banner(host, port, protocol, r.getBool("tls"), this.cut(raw), r);
       const parsed = this.parse(b);
       if (parsed !== null) {
-        ep.best = parsed;
-        ep.bestProbe = b.probe;
+        // Several records of one endpoint (a UDP port asked two ways): the reading that says more wins, whatever their order.
+        const prev = ep.best;
+        if (prev === null || weight(parsed) > weight(prev)) {
+          ep.best = parsed;
+          ep.bestProbe = b.probe;
+        }
         ep.evidence |= b.probe == "passive" ? EVIDENCE_BANNER : EVIDENCE_PROBE;
-      } else if (!this.suggests(b)) {
+      } else if (ep.best === null && !this.suggests(b)) {
         ep.spoke = true;
       }
     }
@@ -511,6 +514,19 @@ export abstract class ServiceModule extends PluginModule {
     b.steps = parts;
     return b;
   }
+}
+
+/** How much a reading says: a named product counts most, then a version, then confidence. */
+function weight(p: ParsedBanner): i32 {
+  let w = 0;
+  for (let i = 0; i < p.prints.length; i++) {
+    const print = p.prints[i];
+    let v = <i32>print.getInt("confidence", 0);
+    if (print.getStr("product").length > 0) v += 1000;
+    if (print.getStr("version").length > 0) v += 500;
+    w = max(w, v);
+  }
+  return w;
 }
 
 /** A print with the evidence that backs it: confidence combined, `extra.evidence` listed, the probe named in `evidence`. */

@@ -106,6 +106,19 @@ describe('ServiceModule', () => {
     expect(r.output.summary).toMatchObject({ banners: 5, identified: 3, probed: 3, by_probe: 2 });
   });
 
+  it('of several records for one endpoint keeps the reading that says more, whatever their order', async () => {
+    for (const order of [
+      ['+PONG\r\n', 'HI v1.2\r\n'],
+      ['HI v1.2\r\n', '+PONG\r\n'],
+    ]) {
+      const banners = order.map((data, i) => ({ ...banner(123, data, 'udp'), probe: `ask-${i}` }));
+      const r = await runPlugin({ plugin: dir, trust, context: { banners } });
+      expect(r.state, r.error).toBe('done');
+      expect((r.written.parsed_services as Rec[]).map((x) => [x.port, x.service])).toEqual([[123, 'hi']]);
+      expect((r.written.service_fingerprints as Rec[])[0]).toMatchObject({ product: 'Hi', version: '1.2' });
+    }
+  });
+
   it('with network false, parses the bytes at hand and sends nothing', async () => {
     const r = await runPlugin({ plugin: dir, trust, context: { banners: BANNERS }, tcp: TCP, network: false });
     expect(r.state, r.error).toBe('done');
