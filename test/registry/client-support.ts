@@ -41,7 +41,8 @@ export function makePluginDist(into: string, key: SigningKey, spec: PluginSpec):
   template.version = spec.version;
   template.profiles = ['standard'];
   template.description = `SSH banners, republished by acme for tests (${spec.version})`;
-  if (spec.capabilities) template.capabilities = spec.capabilities;
+  // The builtin probes (net.tcp); acme's copy is the offline parser the tests widen from.
+  template.capabilities = spec.capabilities ?? {};
   const wasm = fs.readFileSync(path.join(BUILTIN_PLUGINS_DIR, 'ssh-parser', 'dist', 'plugin.wasm'));
   const mb = manifestBytes(template, { sha256: sha256Hex(wasm), size: wasm.length });
   const dir = path.join(into, `${String(template.name).replace('/', '_')}-${spec.version}`);

@@ -100,7 +100,7 @@ function treeDigest(paths: string[]): string {
 export function buildAcmeSshParser(): Promise<string> {
   acmeBuild ??= (async () => {
     const src = path.join(REPO_ROOT, 'plugins/ssh-parser');
-    const digest = treeDigest([path.join(src, 'src'), path.join(src, 'plugin.json'), path.join(REPO_ROOT, 'sdk/assemblyscript'), path.join(REPO_ROOT, 'sdk/build')]);
+    const digest = treeDigest([path.join(src, 'src'), path.join(src, 'plugin.json'), path.join(src, 'rules.yaml'), path.join(REPO_ROOT, 'sdk/assemblyscript'), path.join(REPO_ROOT, 'sdk/build')]);
     const cache = path.join(os.tmpdir(), `pentora-acme-ssh-parser-${digest}`);
     const dist = path.join(cache, 'plugins', 'ssh-parser', 'dist');
     if (['manifest.json', 'manifest.sig', 'plugin.wasm'].every((f) => fs.existsSync(path.join(dist, f)))) return dist;
@@ -111,6 +111,9 @@ export function buildAcmeSshParser(): Promise<string> {
       fs.cpSync(src, dir, { recursive: true, filter: (s) => !s.startsWith(path.join(src, 'dist')) });
       const template = JSON.parse(fs.readFileSync(path.join(dir, 'plugin.json'), 'utf8')) as Record<string, unknown>;
       template.name = 'acme/ssh-parser';
+      // The builtin probes (net.tcp at 2000 pps, over the community tier's ceiling); acme
+      // publishes it as an offline parser, which the capability tests then widen.
+      template.capabilities = {};
       fs.writeFileSync(path.join(dir, 'plugin.json'), JSON.stringify(template, null, 2) + '\n');
       await buildPlugin(dir, { key: newSigningKey(), optimize: false });
       try {

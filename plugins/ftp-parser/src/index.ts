@@ -83,4 +83,4 @@ function offersTls(list: string[]): bool {
   return false;
 }
 
-register(new FtpParser("pentora/ftp-parser", "0.2.0", DECODE_BYTES));
+register(new FtpParser("pentora/ftp-parser", "0.1.0", DECODE_BYTES));

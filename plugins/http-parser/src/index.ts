@@ -63,4 +63,4 @@ class HttpModule extends ServiceModule {
   }
 }
 
-register(new HttpModule("pentora/http-parser", "0.2.0"));
+register(new HttpModule("pentora/http-parser", "0.1.0"));

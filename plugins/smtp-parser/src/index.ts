@@ -105,4 +105,4 @@ class SmtpParser extends ServiceModule {
   }
 }
 
-register(new SmtpParser("pentora/smtp-parser", "0.2.0", DECODE_BYTES));
+register(new SmtpParser("pentora/smtp-parser", "0.1.0", DECODE_BYTES));

@@ -77,4 +77,4 @@ class SshParser extends ServiceModule {
   }
 }
 
-register(new SshParser("pentora/ssh-parser", "0.2.0", DECODE_BYTES));
+register(new SshParser("pentora/ssh-parser", "0.1.0", DECODE_BYTES));
