@@ -150,7 +150,8 @@ export async function prepareScan(opts: ScanOptions): Promise<PreparedScan> {
       plan = planDag(opts.catalog.candidates(), { profile, overrides: portConfig, select });
     }
     if (plan.spec.nodes.length === 0) throw new PentoraError(ErrorCode.Dag, `profile "${profile}": no verified plugin belongs to it (see pentora plugin list)`);
-    applyConfig(plan.spec, lookup, {}, timingConfig(opts));
+    // scan.read_timeout_ms is the passive read's wait (the grabber's read_timeout_ms).
+    applyConfig(plan.spec, lookup, { read_timeout_ms: opts.config.scan.read_timeout_ms }, timingConfig(opts));
     dag = validateDag(plan.spec, lookup, `profile "${profile}"`);
     dropped = [...refusedPlugins, ...plan.dropped];
   }

@@ -159,7 +159,7 @@ export function defaultConfig(workspace: string): PentoraConfig {
       rate_pps: 5000,
       concurrency: 512,
       connect_timeout_ms: 1500,
-      read_timeout_ms: 2500,
+      read_timeout_ms: 1500,
       max_hosts: 65_536,
     },
     limits: {
