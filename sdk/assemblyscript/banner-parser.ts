@@ -120,8 +120,7 @@ export abstract class BannerParserModule extends PluginModule {
 
   execute(ctx: ExecuteContext): string | null {
     const banners = new ContextRecords("banners");
-    let services = JsonValue.arr();
-    let prints = JsonValue.arr();
+    const out = new ServiceRecords();
     const done = new Set<string>();
     let undecodable = 0;
     let identified = 0;
@@ -148,19 +147,12 @@ export abstract class BannerParserModule extends PluginModule {
       done.add(key);
       identified++;
 
-      services.push(
-        JsonValue.obj().setStr("host", host).setInt("port", port).setStr("protocol", protocol).setStr("service", parsed.service).set("fields", parsed.fields),
-      );
-      for (let i = 0; i < parsed.prints.length; i++) prints.push(unchecked(parsed.prints[i]));
-
-      if (services.len() >= BANNER_FLUSH_RECORDS) {
-        const err = flush(services, prints);
-        if (err !== null) return err;
-        services = JsonValue.arr();
-        prints = JsonValue.arr();
-      }
+      out.add(host, port, protocol, parsed.service, parsed.fields);
+      for (let i = 0; i < parsed.prints.length; i++) out.print(unchecked(parsed.prints[i]));
+      const err = out.flushWhenFull();
+      if (err !== null) return err;
     }
-    const err = flush(services, prints);
+    const err = out.flush();
     if (err !== null) return err;
 
     ctx.summary.setInt("banners", banners.seen).setInt("identified", identified);
@@ -170,12 +162,42 @@ export abstract class BannerParserModule extends PluginModule {
   }
 }
 
-/** Appends both record lists; the error text names the key the host refused. */
-function flush(services: JsonValue, prints: JsonValue): string | null {
-  if (services.len() == 0) return null;
-  let r = contextSet("parsed_services", services, true);
-  if (!r.ok) return "context.set parsed_services: " + r.code + ": " + r.message;
-  r = contextSet("service_fingerprints", prints, true);
-  if (!r.ok) return "context.set service_fingerprints: " + r.code + ": " + r.message;
-  return null;
+/**
+ * The `parsed_services` records and their `service_fingerprints` a parser
+ * writes, appended to the context every BANNER_FLUSH_RECORDS endpoints (so a
+ * large scan never holds them all) and once at the end. Used by
+ * BannerParserModule and ServiceModule.
+ */
+export class ServiceRecords {
+  private services: JsonValue = JsonValue.arr();
+  private prints: JsonValue = JsonValue.arr();
+
+  /** One endpoint's `parsed_services` record. */
+  add(host: string, port: i64, protocol: string, service: string, fields: JsonValue): void {
+    this.services.push(JsonValue.obj().setStr("host", host).setInt("port", port).setStr("protocol", protocol).setStr("service", service).set("fields", fields));
+  }
+
+  /** One `service_fingerprints` record. */
+  print(p: JsonValue): void {
+    this.prints.push(p);
+  }
+
+  /** Writes what is held once BANNER_FLUSH_RECORDS records are; the error text, or null. */
+  flushWhenFull(): string | null {
+    return this.services.len() >= BANNER_FLUSH_RECORDS ? this.flush() : null;
+  }
+
+  /** Appends both record lists; the error text names the key the host refused. */
+  flush(): string | null {
+    const services = this.services;
+    const prints = this.prints;
+    if (services.len() == 0) return null;
+    this.services = JsonValue.arr();
+    this.prints = JsonValue.arr();
+    let r = contextSet("parsed_services", services, true);
+    if (!r.ok) return "context.set parsed_services: " + r.code + ": " + r.message;
+    r = contextSet("service_fingerprints", prints, true);
+    if (!r.ok) return "context.set service_fingerprints: " + r.code + ": " + r.message;
+    return null;
+  }
 }

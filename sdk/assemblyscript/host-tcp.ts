@@ -42,14 +42,26 @@ export class TcpStep {
     const s = this.send;
     if (s !== null && s.length > 0) o.setStr("send_b64", base64Encode(s));
     if (this.readMaxBytes > 0) {
-      const read = JsonValue.obj().setInt("max_bytes", this.readMaxBytes).setInt("timeout_ms", this.readTimeoutMs);
-      if (this.readIdleMs > 0) read.setInt("idle_ms", this.readIdleMs);
+      const read = readJson(this.readMaxBytes, this.readTimeoutMs, this.readIdleMs);
       const u = this.until;
       if (u !== null && u.length > 0) read.setStr("until_b64", base64Encode(u));
       o.set("read", read);
     }
     return o;
   }
+}
+
+/** A request's `read` object: `max_bytes`, `timeout_ms`, and `idle_ms` when on. */
+function readJson(maxBytes: i32, timeoutMs: i32, idleMs: i32): JsonValue {
+  const read = JsonValue.obj().setInt("max_bytes", maxBytes).setInt("timeout_ms", timeoutMs);
+  if (idleMs > 0) read.setInt("idle_ms", idleMs);
+  return read;
+}
+
+/** The bytes of a result's `data_b64` (empty when none or undecodable). */
+function decodeData(b64: string): Uint8Array {
+  const b = b64.length > 0 ? base64Decode(b64) : null;
+  return b !== null ? b : new Uint8Array(0);
 }
 
 /** What one step got: its bytes and why its read ended (`sent` for a step without read). */
@@ -61,12 +73,8 @@ export class TcpStepResult {
 
   /** The step's bytes (empty when none), decoded on first use. */
   get data(): Uint8Array {
-    const cached = this.decoded;
-    if (cached !== null) return cached;
-    const b = this.dataB64.length > 0 ? base64Decode(this.dataB64) : null;
-    const d = b !== null ? b : new Uint8Array(0);
-    this.decoded = d;
-    return d;
+    if (this.decoded === null) this.decoded = decodeData(this.dataB64);
+    return this.decoded!;
   }
 }
 
@@ -101,11 +109,7 @@ export class TcpProbe {
     }
     const p = this.payload;
     if (p !== null && p.length > 0) o.setStr("payload_b64", base64Encode(p));
-    if (this.readMaxBytes > 0) {
-      const read = JsonValue.obj().setInt("max_bytes", this.readMaxBytes).setInt("timeout_ms", this.readTimeoutMs);
-      if (this.readIdleMs > 0) read.setInt("idle_ms", this.readIdleMs);
-      o.set("read", read);
-    }
+    if (this.readMaxBytes > 0) o.set("read", readJson(this.readMaxBytes, this.readTimeoutMs, this.readIdleMs));
     return o;
   }
 }
@@ -128,12 +132,8 @@ export class TcpResult extends PortResult {
 
   /** The bytes read after connect (empty when none), decoded from dataB64 on first use. */
   get data(): Uint8Array {
-    const cached = this.decoded;
-    if (cached !== null) return cached;
-    const b = this.dataB64.length > 0 ? base64Decode(this.dataB64) : null;
-    const d = b !== null ? b : new Uint8Array(0);
-    this.decoded = d;
-    return d;
+    if (this.decoded === null) this.decoded = decodeData(this.dataB64);
+    return this.decoded!;
   }
 
   read(item: JsonValue): void {

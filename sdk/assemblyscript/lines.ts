@@ -11,6 +11,9 @@
  * is the code followed by a space (or the code alone). What a code means is
  * the protocol's business, not this file's.
  *
+ * splitReplies cuts a conversation's bytes (several replies back to back) apart
+ * with the same rule.
+ *
  * @example
  *   const r = parseNumericReply("220-Welcome\r\n220 ready\r\n");
  *   // r.code == 220, r.lines == ["Welcome", "ready"], r.complete == true, r.text(80) == "Welcome ready"
@@ -65,25 +68,84 @@ export function parseNumericReply(text: string, maxLines: i32 = REPLY_MAX_LINES,
   const window = text.length > scanChars ? text.substring(0, scanChars) : text;
   const lines = splitLines(window, maxLines);
   if (lines.length == 0) return null;
-  const first = unchecked(lines[0]);
+  const cursor = new LineCursor(lines);
+  return readReply(cursor, i32.MAX_VALUE);
+}
+
+/** Characters of a conversation searched by splitReplies. */
+export const REPLIES_SCAN_CHARS: i32 = 32768;
+/** Lines splitReplies reads in all, over every reply. */
+export const REPLIES_MAX_LINES: i32 = 256;
+
+/**
+ * The replies of a conversation, in order: a greeting, then one reply per
+ * command a probe sent (FTP FEAT/SYST, SMTP EHLO, ...). Each reply ends the
+ * way parseNumericReply's does; a reply cut short by the read is last and has
+ * `complete` false; the first line that is not a reply ends the list.
+ * Bounded: at most `maxReplies` replies of at most REPLY_MAX_LINES lines each,
+ * REPLIES_MAX_LINES lines in all, from the first REPLIES_SCAN_CHARS characters.
+ *
+ * @example
+ *   splitReplies("220 ready\r\n211-Features:\r\n UTF8\r\n211 End\r\n", 3)
+ *   // [220 ["ready"], 211 ["Features:", " UTF8", "End"]]
+ */
+export function splitReplies(text: string, maxReplies: i32): NumericReply[] {
+  const out: NumericReply[] = [];
+  const window = text.length > REPLIES_SCAN_CHARS ? text.substring(0, REPLIES_SCAN_CHARS) : text;
+  const cursor = new LineCursor(splitLines(window, REPLIES_MAX_LINES));
+  while (cursor.more() && out.length < maxReplies) {
+    const r = readReply(cursor, REPLY_MAX_LINES);
+    if (r === null) break; // not a reply: the conversation is not this shape from here on
+    out.push(r);
+    if (!r.complete) break;
+  }
+  return out;
+}
+
+class LineCursor {
+  lines: string[];
+  at: i32 = 0;
+
+  constructor(lines: string[]) {
+    this.lines = lines;
+  }
+
+  more(): bool {
+    return this.at < this.lines.length;
+  }
+
+  next(): string {
+    return unchecked(this.lines[this.at++]);
+  }
+}
+
+/**
+ * One reply from the cursor's line on (at most `maxLines` lines), the cursor
+ * left after it; null (nothing consumed) when that line is not a reply line.
+ */
+function readReply(cursor: LineCursor, maxLines: i32): NumericReply | null {
+  const first = unchecked(cursor.lines[cursor.at]);
   const code = replyCode(first);
   if (code < 0) return null;
+  cursor.at++;
   const r = new NumericReply();
   r.code = code;
-  const prefix = first.substring(0, 3);
   if (first.length == 3 || first.charCodeAt(3) == 0x20) {
     r.lines.push(first.length > 4 ? first.substring(4) : "");
     r.complete = true;
     return r;
   }
   r.lines.push(first.substring(4));
-  for (let i = 1; i < lines.length; i++) {
-    const line = unchecked(lines[i]);
+  const prefix = first.substring(0, 3);
+  while (cursor.more() && r.lines.length < maxLines) {
+    const line = cursor.next();
     if (line.startsWith(prefix) && (line.length == 3 || line.charCodeAt(3) == 0x20)) {
       r.lines.push(line.length > 4 ? line.substring(4) : "");
       r.complete = true;
       break;
     }
+    // RFC 959 lets the lines between be anything (RFC 2389 FEAT lines start
+    // with a space); RFC 5321 prefixes every line with "xyz-".
     r.lines.push(line.startsWith(prefix + "-") ? line.substring(4) : line);
   }
   return r;

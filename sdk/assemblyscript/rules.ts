@@ -165,26 +165,7 @@ export function expandTemplate(tmpl: string, m: RegexMatch): string {
 
 function expand(tmpl: string, m: RegexMatch): string {
   if (tmpl.indexOf("$") < 0) return tmpl.trim();
-  let out = "";
-  const n = tmpl.length;
-  for (let i = 0; i < n; i++) {
-    const c = <i32>tmpl.charCodeAt(i);
-    if (c == 0x24 && i + 1 < n) {
-      const d = <i32>tmpl.charCodeAt(i + 1);
-      if (d == 0x24) {
-        out += "$";
-        i++;
-        continue;
-      }
-      if (d >= 0x30 && d <= 0x39) {
-        out += m.group(d - 0x30);
-        i++;
-        continue;
-      }
-    }
-    out += String.fromCharCode(c);
-  }
-  return out.trim();
+  return substitute(tmpl, m, false, "");
 }
 
 /** A value bound as one CPE 2.3 component, with cpe.ts's escaping ("*" when empty). */
@@ -196,11 +177,20 @@ export function cpeComponent(value: string): string {
 
 /** Expands a CPE template: `{version}` and each `$n` become CPE-escaped components; the literal text stays as written. */
 function expandCpe(tmpl: string, m: RegexMatch, version: string): string {
+  return substitute(tmpl, m, true, version);
+}
+
+/**
+ * `$0`..`$9` replaced by capture groups and `$$` by "$", then trimmed; for a
+ * CPE template (`cpe`) each group is trimmed and CPE-escaped and `{version}`
+ * becomes `version`, escaped.
+ */
+function substitute(tmpl: string, m: RegexMatch, cpe: bool, version: string): string {
   let out = "";
   const n = tmpl.length;
   for (let i = 0; i < n; i++) {
     const c = <i32>tmpl.charCodeAt(i);
-    if (c == 0x7b && tmpl.startsWith("{version}", i)) {
+    if (cpe && c == 0x7b && tmpl.startsWith("{version}", i)) {
       out += cpeComponent(version);
       i += 8;
       continue;
@@ -213,7 +203,8 @@ function expandCpe(tmpl: string, m: RegexMatch, version: string): string {
         continue;
       }
       if (d >= 0x30 && d <= 0x39) {
-        out += cpeComponent(m.group(d - 0x30).trim());
+        const group = m.group(d - 0x30);
+        out += cpe ? cpeComponent(group.trim()) : group;
         i++;
         continue;
       }

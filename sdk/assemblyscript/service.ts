@@ -26,10 +26,10 @@
 
 import { JsonValue } from "./json";
 import { base64Decode } from "./bytes";
-import { contextSet } from "./host";
+import { logWarn } from "./host";
 import { ContextRecords } from "./pages";
 import { PluginModule, ExecuteContext } from "./plugin";
-import { Banner, ParsedBanner, BANNER_FLUSH_RECORDS } from "./banner-parser";
+import { Banner, ParsedBanner, ServiceRecords } from "./banner-parser";
 import { TcpProbe, TcpStep, TcpResult, tcpProbe } from "./host-tcp";
 
 /** One step of a probe: send (or not), then read (or not). */
@@ -339,11 +339,12 @@ export abstract class ServiceModule extends PluginModule {
     }
 
     let replyChars = 0;
+    let probeError = "";
     let probed = 0;
     let answered = 0;
     let byProbe = 0;
     if (ctx.network && probes.length > 0) {
-      for (let round = 0; round < MAX_ROUNDS; round++) {
+      for (let round = 0; round < MAX_ROUNDS && probeError.length == 0; round++) {
         const jobs = this.jobsFor(order, probes);
         if (jobs.length == 0) break;
         const connectMs = <i32>ctx.config.getInt("connect_timeout_ms", 1500);
@@ -355,7 +356,13 @@ export abstract class ServiceModule extends PluginModule {
           for (let i = start; i < end; i++) list.push(this.tcpProbeOf(jobs[i], timeoutMs));
           const batch = tcpProbe(list, connectMs);
           probed += end - start;
-          if (!batch.ok) return "net.tcp.probe (" + jobs[start].probe.name + "): " + batch.error;
+          if (!batch.ok) {
+            // No grant (an operator narrowed it), out of scope, a limit: what was parsed still
+            // counts, so the plugin says why it stopped probing and writes what it has.
+            probeError = "net.tcp.probe (" + jobs[start].probe.name + "): " + batch.error;
+            logWarn(probeError + "; probing stopped, writing what was identified without it");
+            break;
+          }
           const n = min(batch.results.length, end - start);
           for (let i = 0; i < n; i++) {
             const job = jobs[start + i];
@@ -393,8 +400,7 @@ export abstract class ServiceModule extends PluginModule {
     }
 
     // Write one record per identified endpoint, in input order.
-    let services = JsonValue.arr();
-    let prints = JsonValue.arr();
+    const out = new ServiceRecords();
     let identified = 0;
     for (let i = 0; i < order.length; i++) {
       const ep = order[i];
@@ -405,20 +411,17 @@ export abstract class ServiceModule extends PluginModule {
       if (this.hintedFor(best.service, ep.port)) evidence |= EVIDENCE_PORT;
       const fields = best.fields;
       if (fields.isObj() && fields.get("probe") === null) fields.setStr("probe", ep.bestProbe);
-      services.push(JsonValue.obj().setStr("host", ep.host).setInt("port", ep.port).setStr("protocol", ep.protocol).setStr("service", best.service).set("fields", fields));
-      for (let j = 0; j < best.prints.length; j++) prints.push(stamped(best.prints[j], evidence, ep.bestProbe));
-      if (services.len() >= BANNER_FLUSH_RECORDS) {
-        const err = flush(services, prints);
-        if (err !== null) return err;
-        services = JsonValue.arr();
-        prints = JsonValue.arr();
-      }
+      out.add(ep.host, ep.port, ep.protocol, best.service, fields);
+      for (let j = 0; j < best.prints.length; j++) out.print(stamped(best.prints[j], evidence, ep.bestProbe));
+      const err = out.flushWhenFull();
+      if (err !== null) return err;
     }
-    const err = flush(services, prints);
+    const err = out.flush();
     if (err !== null) return err;
 
     ctx.summary.setInt("banners", banners.seen).setInt("identified", identified);
     if (probes.length > 0) ctx.summary.setInt("probed", probed).setInt("answered", answered).setInt("by_probe", byProbe);
+    if (probeError.length > 0) ctx.summary.setStr("probe_error", probeError.length > 300 ? probeError.substring(0, 300) : probeError);
     this.summarize(ctx.summary);
     if (undecodable > 0) ctx.summary.setInt("undecodable", undecodable);
     return null;
@@ -549,12 +552,3 @@ function stamped(print: JsonValue, evidence: i32, probe: string): JsonValue {
   return print;
 }
 
-/** Appends both record lists; the error text names the key the host refused. */
-function flush(services: JsonValue, prints: JsonValue): string | null {
-  if (services.len() == 0) return null;
-  let r = contextSet("parsed_services", services, true);
-  if (!r.ok) return "context.set parsed_services: " + r.code + ": " + r.message;
-  r = contextSet("service_fingerprints", prints, true);
-  if (!r.ok) return "context.set service_fingerprints: " + r.code + ": " + r.message;
-  return null;
-}

@@ -12,20 +12,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from './build-all.ts';
+import { REPO_ROOT, listPluginDirs } from './build-all.ts';
 import { RULES_FILE } from './rules.ts';
 import { formatFailure, rulesFileOf, selfTestRules } from '../testing/rules-selftest.ts';
 
-/** Every plugins/<name>/rules.yaml, sorted. */
+/** Every plugins/<name>/rules.yaml of a plugin (a folder with a plugin.json), sorted. */
 export function listRulesFiles(root = REPO_ROOT): string[] {
-  const base = path.join(root, 'plugins');
-  let names: string[];
-  try {
-    names = fs.readdirSync(base).sort();
-  } catch {
-    return [];
-  }
-  return names.map((n) => path.join(base, n, RULES_FILE)).filter((f) => fs.existsSync(f));
+  return listPluginDirs(root)
+    .map((d) => path.join(d, RULES_FILE))
+    .filter((f) => fs.existsSync(f));
 }
 
 /** The CLI: failures to `out`, summaries and usage to `err`; returns the exit code. */

@@ -7,25 +7,18 @@
  */
 
 import fs from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { DataContext } from '../../host/engine/context.ts';
-import type { HostCallEnv } from '../../host/hostcalls/env.ts';
-import { netTcpProbe } from '../../host/hostcalls/net-tcp.ts';
-import type { CallerInfo, StepReadSpec, TcpProbe, TcpProbeRequest, TcpStep } from '../../host/hostcalls/types.ts';
-import { Semaphore, TokenBucket } from '../../host/net/rate-limit.ts';
-import { Scope } from '../../host/net/scope.ts';
-import { parseTargets } from '../../host/net/targets.ts';
+import type { StepReadSpec, TcpProbe, TcpProbeRequest, TcpStep } from '../../host/hostcalls/types.ts';
 import { expandTcpRequest } from '../../host/net/tcp-probe.ts';
 import type { ExecuteInput } from '../../host/sandbox/abi.ts';
 import { PluginInstance } from '../../host/sandbox/instance.ts';
-import type { Manifest } from '../../host/sandbox/manifest.ts';
-import { Transcript, readTranscript, type TranscriptEntry } from '../../host/workspace/transcript.ts';
+import { readTranscript, type TranscriptEntry } from '../../host/workspace/transcript.ts';
 import { compileAs, instantiateAs, StubError, type CallStub } from '../../sdk/testing/as-unit.ts';
 import { answerTcp, runPlugin, type CannedTcp } from '../../sdk/testing/harness.ts';
+import { recordTcpProbes } from '../../sdk/testing/live-host.ts';
+import { replayServers } from '../../sdk/testing/replay-servers.ts';
 import { cannedFromTranscript } from '../../sdk/testing/replay.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
@@ -108,37 +101,17 @@ describe('harness: canned conversations (answerTcp)', () => {
 describe('replay: a recorded conversation answers the same probe offline', () => {
   it('records a real conversation (net-tcp.ts), then replays it step by step from transcript.jsonl', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pentora-steps-'));
-    const alive = new Set<Socket>();
-    const server = createServer((s) => {
-      alive.add(s);
-      s.on('error', () => {});
-      s.on('close', () => alive.delete(s));
-      s.write('220 mx.example.test ESMTP Postfix (Debian/GNU)\r\n');
-      s.on('data', (d: Buffer) => {
-        if (d.toString('latin1').startsWith('EHLO ')) s.write('250-mx.example.test\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const servers = await replayServers([
+      { name: 'smtp', greeting: '220 mx.example.test ESMTP Postfix (Debian/GNU)\r\n', answers: [['EHLO ', '250-mx.example.test\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n']] },
+    ]);
     try {
-      const port = (server.address() as AddressInfo).port;
+      const port = servers.get('smtp').port;
       const file = path.join(dir, 'transcript.jsonl');
-      const transcript = await Transcript.open(file);
-      const env: HostCallEnv = {
-        scanId: 'steps',
-        context: new DataContext(),
-        scope: new Scope(await parseTargets(['127.0.0.1'])),
-        transcript,
-        logger: pino({ level: 'silent' }),
-        startedAt: performance.now(),
-        net: { globalBucket: new TokenBucket(1e6, 1e6), semaphore: new Semaphore(8), pps: 1e6, connectTimeoutMs: 1000, maxProbesPerCall: 100 },
-      };
-      const caller: CallerInfo = { plugin: 'test/steps', instanceId: 'steps.0', manifest: { capabilities: { net: { tcp: { ports: 'any' } } } } as unknown as Manifest };
       const steps: TcpStep[] = [
         { read: { max_bytes: 4096, timeout_ms: 5000, idle_ms: 5000, until_b64: b64('\r\n') } },
         { send_b64: b64('EHLO pentora.invalid\r\n'), read: { max_bytes: 4096, timeout_ms: 5000, idle_ms: 5000, until_b64: b64('250 ') } },
       ];
-      const live = await netTcpProbe(env)(caller, { probes: [{ host: '127.0.0.1', port, steps }] });
-      await transcript.close();
+      const [live] = await recordTcpProbes({ file, plugin: 'test/steps', batches: [[{ host: '127.0.0.1', port, steps }]] });
 
       const entries: TranscriptEntry[] = [];
       for await (const e of readTranscript(file)) entries.push(e);
@@ -152,13 +125,12 @@ describe('replay: a recorded conversation answers the same probe offline', () =>
       ]);
 
       const replayed = answerTcp(await cannedFromTranscript(file), { host: '127.0.0.1', port, steps });
-      expect(replayed).toEqual({ ...live.results[0], rtt_ms: 1 });
+      expect(replayed).toEqual({ ...live![0], rtt_ms: 1 });
       // The same server does not answer another command on replay.
       const other = answerTcp(await cannedFromTranscript(file), { host: '127.0.0.1', port, steps: [steps[0]!, { send_b64: b64('HELP\r\n'), read: rd() }] });
       expect(other.state).toBe('closed');
     } finally {
-      for (const s of alive) s.destroy();
-      await new Promise((r) => server.close(r));
+      await servers.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

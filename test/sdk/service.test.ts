@@ -119,6 +119,14 @@ describe('ServiceModule', () => {
     }
   });
 
+  it('when the host refuses its probes (out of scope here), writes what it parsed and says why it stopped', async () => {
+    const r = await runPlugin({ plugin: dir, trust, context: { banners: BANNERS }, tcp: TCP, scope: ['192.0.2.1'] });
+    expect(r.state, r.error).toBe('done');
+    expect((r.written.parsed_services as Rec[]).map((s) => [s.port, s.service])).toEqual([[25, 'greet']]);
+    expect(String(r.output.summary?.probe_error)).toMatch(/^net\.tcp\.probe \(greet-ehlo\): PENTORA_E_SCOPE/);
+    expect(r.logs.some((l) => /probing stopped/.test(JSON.stringify(l)))).toBe(true);
+  });
+
   it('with network false, parses the bytes at hand and sends nothing', async () => {
     const r = await runPlugin({ plugin: dir, trust, context: { banners: BANNERS }, tcp: TCP, network: false });
     expect(r.state, r.error).toBe('done');

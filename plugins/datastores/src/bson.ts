@@ -13,7 +13,7 @@
  */
 
 import { JsonValue, utf8Bytes, utf8String } from "../../../sdk/assemblyscript/index";
-import { Reader } from "./reader";
+import { ByteReader } from "../../../sdk/assemblyscript/index";
 
 export const MAX_DEPTH: i32 = 16;
 export const MAX_ELEMENTS: i32 = 2048;
@@ -28,24 +28,24 @@ class Budget {
 
 /** The BSON document at the start of `data` (its declared length must fit), or null. */
 export function decodeBson(data: Uint8Array): JsonValue | null {
-  return decodeDoc(new Reader(data), false, 0, new Budget());
+  return decodeDoc(new ByteReader(data), false, 0, new Budget());
 }
 
 /** The length a document at `r.pos` declares, checked against what is there; -1 when it does not fit. */
-function docLength(r: Reader): i32 {
+function docLength(r: ByteReader): i32 {
   if (!r.has(5)) return -1;
-  const len = new Reader(r.data, r.pos).i32le();
+  const len = new ByteReader(r.data, r.pos).i32le();
   if (len < 5 || !r.has(len)) return -1;
   return len;
 }
 
-function decodeDoc(r: Reader, isArray: bool, depth: i32, budget: Budget): JsonValue | null {
+function decodeDoc(r: ByteReader, isArray: bool, depth: i32, budget: Budget): JsonValue | null {
   if (depth > MAX_DEPTH) return null;
   const len = docLength(r);
   if (len < 0) return null;
   const end = r.pos + len;
   if (r.data[end - 1] != 0) return null;
-  const inner = new Reader(r.data.subarray(0, end - 1), r.pos + 4);
+  const inner = new ByteReader(r.data.subarray(0, end - 1), r.pos + 4);
   const out = isArray ? JsonValue.arr() : JsonValue.obj();
   while (inner.left() > 0) {
     if (++budget.elements > MAX_ELEMENTS) return null;
@@ -61,7 +61,7 @@ function decodeDoc(r: Reader, isArray: bool, depth: i32, budget: Budget): JsonVa
   return out;
 }
 
-function decodeValue(r: Reader, type: i32, depth: i32, budget: Budget): JsonValue | null {
+function decodeValue(r: ByteReader, type: i32, depth: i32, budget: Budget): JsonValue | null {
   switch (type) {
     case 0x01: {
       const f = r.f64le();
@@ -128,7 +128,7 @@ function decodeValue(r: Reader, type: i32, depth: i32, budget: Budget): JsonValu
 }
 
 /** int32le length (NUL included), UTF-8 bytes, NUL. */
-function readString(r: Reader): string | null {
+function readString(r: ByteReader): string | null {
   const n = r.i32le();
   if (!r.ok || n < 1 || !r.has(n)) return null;
   const bytes = r.bytes(n);

@@ -14,7 +14,7 @@
  */
 
 import { JsonValue, printable } from "../../../sdk/assemblyscript/index";
-import { Reader } from "./reader";
+import { ByteReader } from "../../../sdk/assemblyscript/index";
 import { BsonWriter, decodeBson } from "./bson";
 
 export const OP_REPLY: i32 = 1;
@@ -96,7 +96,7 @@ export class MongoReply {
 /** The replies in `data`, or null when no MongoDB message with a command reply is there. */
 export function parseMongo(data: Uint8Array): MongoReply | null {
   const out = new MongoReply();
-  const r = new Reader(data);
+  const r = new ByteReader(data);
   let found = false;
   for (let n = 0; n < MAX_MESSAGES && r.left() >= 16; n++) {
     const start = r.pos;
@@ -107,7 +107,7 @@ export function parseMongo(data: Uint8Array): MongoReply | null {
     if (!r.ok || len < 21 || len > 48000000) break;
     if (op != OP_MSG && op != OP_REPLY) break;
     const end = min(data.length, start + len);
-    const body = new Reader(data.subarray(0, end), r.pos);
+    const body = new ByteReader(data.subarray(0, end), r.pos);
     let doc: JsonValue | null = null;
     if (op == OP_MSG) {
       body.u32le(); // flagBits

@@ -13,7 +13,8 @@
  */
 
 import { latin1, printable, isDigit } from "../../../sdk/assemblyscript/index";
-import { Reader, allPrintable } from "./reader";
+import { ByteReader } from "../../../sdk/assemblyscript/index";
+import { allPrintable } from "./ascii";
 
 /** CLIENT_* capability bits (include/mysql_com.h). */
 const CLIENT_SSL: u32 = 0x00000800;
@@ -67,13 +68,13 @@ export class MysqlGreeting {
 
 /** The server's first packet, or null when `data` is not one. */
 export function parseMysql(data: Uint8Array): MysqlGreeting | null {
-  const r = new Reader(data);
+  const r = new ByteReader(data);
   const len = r.u24le();
   const seq = r.u8();
   if (!r.ok || seq != 0 || len < 3 || len > 0xffff) return null;
   // The payload may be cut by the read; parse what there is of it.
   const end = min(data.length, 4 + len);
-  const p = new Reader(data.subarray(0, end), 4);
+  const p = new ByteReader(data.subarray(0, end), 4);
   const kind = p.u8();
   if (kind == 0xff) return parseError(p);
   if (kind != 10 && kind != 9) return null;
@@ -110,7 +111,7 @@ export function parseMysql(data: Uint8Array): MysqlGreeting | null {
   return g;
 }
 
-function parseError(p: Reader): MysqlGreeting | null {
+function parseError(p: ByteReader): MysqlGreeting | null {
   const code = p.u16le();
   // Server error codes are 1000..4999 (and 5000+ for MySQL 8 components); a client code would be 2000-2999.
   if (!p.ok || code < 1000 || code > 65000) return null;

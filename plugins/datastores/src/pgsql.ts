@@ -15,7 +15,8 @@
  */
 
 import { latin1, latin1Bytes, printable } from "../../../sdk/assemblyscript/index";
-import { Reader, allPrintable } from "./reader";
+import { ByteReader } from "../../../sdk/assemblyscript/index";
+import { allPrintable } from "./ascii";
 
 /** SSLRequest: int32 length 8, int32 80877103 (1234 << 16 | 5679). */
 export function sslRequest(): Uint8Array {
@@ -131,7 +132,7 @@ export function parsePg(data: Uint8Array): PgReply | null {
     pos = 1;
     if (data.length == 1) return out;
   }
-  const r = new Reader(data, pos);
+  const r = new ByteReader(data, pos);
   let count = 0;
   while (r.left() > 0 && count < MAX_MESSAGES) {
     const start = r.pos;
@@ -148,7 +149,7 @@ export function parsePg(data: Uint8Array): PgReply | null {
     const len = r.u32be();
     if (!r.ok || len < 4 || len > MAX_MESSAGE_LEN || !isBackendType(type)) break;
     const bodyLen = <i32>len - 4;
-    const body = new Reader(data.subarray(r.pos, min(data.length, r.pos + bodyLen)));
+    const body = new ByteReader(data.subarray(r.pos, min(data.length, r.pos + bodyLen)));
     if (!readMessage(out, type, body, bodyLen)) break;
     out.types += String.fromCharCode(type);
     count++;
@@ -165,13 +166,13 @@ function isBackendType(t: i32): bool {
 /** Whether a message header of sane length (5 bytes at least, < 1 MiB) starts at `at`. */
 function plausibleMessage(data: Uint8Array, at: i32): bool {
   if (data.length < at + 5) return false;
-  const r = new Reader(data, at + 1);
+  const r = new ByteReader(data, at + 1);
   const len = r.u32be();
   return len >= 4 && len <= MAX_MESSAGE_LEN;
 }
 
 /** Reads one message's body into `out`; false when it does not make sense (stop parsing). */
-function readMessage(out: PgReply, type: i32, body: Reader, bodyLen: i32): bool {
+function readMessage(out: PgReply, type: i32, body: ByteReader, bodyLen: i32): bool {
   if (type == 0x52) {
     // R: u32be auth type, then type-specific data
     if (bodyLen < 4) return false;

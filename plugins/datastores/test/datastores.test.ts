@@ -10,7 +10,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
 import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
-import { atPort, cpe, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
+import { noise, prefixes } from '../../../sdk/testing/hostile.ts';
+import { atPort, cpe, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { stepSends } from '../../../sdk/testing/sent.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
@@ -32,15 +35,9 @@ function identify(data: Buffer, probe: string, port = 1): Identified | null {
   return JSON.parse(output) as Identified | null;
 }
 
-interface Case {
-  file: string;
+interface Case extends FixtureCase {
   probe: string;
   service: string;
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
   fields: Rec;
 }
 
@@ -119,27 +116,18 @@ describe('datastores: captured and spec-written replies', () => {
 
 describe('datastores: hostile bytes give nothing and never trap', () => {
   const HOSTILE = fs.readdirSync(FIXTURES).filter((f) => f.startsWith('hostile-'));
-  const random = (n: number, seed: number): Buffer => {
-    const b = Buffer.alloc(n);
-    let x = seed;
-    for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-    return b;
-  };
 
   it.each(HOSTILE)('%s', (file) => {
     for (const probe of PROBES) expect(identify(fixture(file), probe), probe).toBeNull();
   });
 
   it('every prefix of every captured reply parses or gives null under every probe', () => {
-    for (const c of CASES) {
-      const data = fixture(c.file);
-      for (let n = 0; n <= data.length; n++) for (const probe of PROBES) identify(data.subarray(0, n), probe);
-    }
+    for (const c of CASES) for (const part of prefixes(fixture(c.file))) for (const probe of PROBES) identify(part, probe);
   });
 
   it('random bytes with each protocol first byte', () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const b = random(1 + (seed % 97) * 7, seed);
+      const b = noise(1 + (seed % 97) * 7, seed);
       b[0] = [0x24, 0x2d, 0x56, 0x52, 0x45, 0x4e, 0x53, 0x0a, 0xff][seed % 9]!;
       for (const probe of PROBES) identify(b, probe);
     }
@@ -148,8 +136,7 @@ describe('datastores: hostile bytes give nothing and never trap', () => {
 
 describe('datastores: in the sandbox', () => {
   const HOST = '192.0.2.30';
-  const silent = (port: number): Rec => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: '', rtt_ms: 1 });
-  const passive = (port: number, data: Buffer): Rec => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: data.toString('base64'), rtt_ms: 1 });
+  const { banner: passive, silent } = bannersAt(HOST, { rtt_ms: 1 });
   let r: RunResult;
 
   beforeAll(async () => {
@@ -188,7 +175,7 @@ describe('datastores: in the sandbox', () => {
   });
 
   it('probes silent ports only: hints, then fallbacks on unhinted ports', () => {
-    const sent = r.probes.flat().map((p) => `${p.port}:${Buffer.from(p.steps?.[0]?.send_b64 ?? '', 'base64').toString('latin1').slice(0, 12)}`);
+    const sent = r.probes.flat().map((p) => `${p.port}:${stepSends(p)[0]!.slice(0, 12)}`);
     expect(sent.some((s) => s.startsWith('3306:'))).toBe(false); // it greeted: nothing to ask
     expect(sent.some((s) => s.startsWith('22:'))).toBe(false);
     expect(sent).toContain('6379:INFO server\r');

@@ -6,8 +6,7 @@
  * A passive banner holds the greeting alone. Pure and bounded.
  */
 
-import { NumericReply, printable } from "../../../sdk/assemblyscript/index";
-import { splitReplies } from "./replies";
+import { NumericReply, printable, splitReplies } from "../../../sdk/assemblyscript/index";
 
 /** Features kept: real servers list at most a few dozen. */
 export const MAX_FEATURES: i32 = 64;

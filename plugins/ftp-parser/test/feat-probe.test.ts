@@ -7,12 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin } from '../../../sdk/testing/harness.ts';
 import type { Rec } from '../../../sdk/testing/parser-table.ts';
+import { stepSends } from '../../../sdk/testing/sent.ts';
 
 const step = (i: number) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', `vsftpd-3.0.3-feat-syst.step${i}.txt`));
 const HOST = '192.0.2.31';
-const banner = (port: number, data: Buffer | string) => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: Buffer.from(data).toString('base64') });
+const { banner } = bannersAt(HOST);
 
 describe('ftp-parser: the ftp-feat follow-up', () => {
   const run = (network = true) =>
@@ -27,7 +29,7 @@ describe('ftp-parser: the ftp-feat follow-up', () => {
     const r = await run();
     expect(r.state, r.error).toBe('done');
     const [p] = r.probes.flat();
-    expect((p!.steps ?? []).map((s) => Buffer.from(s.send_b64 ?? '', 'base64').toString('latin1'))).toEqual(['', 'FEAT\r\n', 'SYST\r\n', 'QUIT\r\n']);
+    expect(stepSends(p!)).toEqual(['', 'FEAT\r\n', 'SYST\r\n', 'QUIT\r\n']);
   });
 
   it('writes the features; SYST refused before login gives no system', async () => {

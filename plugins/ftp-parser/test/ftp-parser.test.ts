@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { noise } from '../../../sdk/testing/hostile.ts';
 import { ParserTable, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const t = new ParserTable({ plugin: 'plugins/ftp-parser', host: '192.0.2.30', probe: 'passive', dir: import.meta.dirname });
@@ -70,7 +71,7 @@ describe('ftp-parser: not FTP, and hostile input', () => {
     ['a 421 refusal (not a greeting of a named server)', fixture('not-ftp-421.txt')],
     ['an HTTP response', fixture('not-ftp-http.txt')],
     ['an empty banner', ''],
-    ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24))],
+    ['random bytes', noise(4096, 21)],
   ];
 
   t.yieldsNothing(NEGATIVE, 21);

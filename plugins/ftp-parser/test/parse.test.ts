@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
+import { byteReader, readsAs } from '../../../sdk/testing/reader-table.ts';
 
 const mod: AsModule = await instantiateAs(await compileAs('plugins/ftp-parser/src/__tests__/unit.ts'));
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
@@ -26,11 +27,7 @@ interface Conversation {
   system?: string;
 }
 
-const read = (data: Buffer | string): Conversation | null => {
-  const { rc, output } = mod.invokeBytes('conversation', typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Conversation | null;
-};
+const read = byteReader<Conversation>(mod, 'conversation');
 
 describe('ftp-parser conversation: captured from vsftpd 3.0.3', () => {
   it('anonymous vsftpd: FEAT lists eight features, SYST before login is refused (530)', () => {
@@ -66,11 +63,7 @@ describe('ftp-parser conversation: written from RFC 959 / RFC 2389', () => {
     ['empty', '', null],
   ];
 
-  it.each(CASES)('%s', (_name, text, want) => {
-    const c = read(text);
-    if (want === null) expect(c).toBeNull();
-    else expect(c).toMatchObject(want);
-  });
+  readsAs(read, CASES);
 
   it('caps a FEAT list of 5 000 features at 63 (a reply is read to 64 lines), each at 96 characters', () => {
     const text = '220 x\r\n211-Features:\r\n' + Array.from({ length: 5000 }, (_, i) => ` F${i}${'z'.repeat(200)}\r\n`).join('') + '211 End\r\n';

@@ -3,8 +3,7 @@
  * fields and a fingerprint per product. Pure (no host calls).
  */
 
-import { Banner, ParsedBanner, JsonValue, printable } from "../../../sdk/assemblyscript/index";
-import { HttpResponse } from "./parse";
+import { Banner, ParsedBanner, JsonValue, HttpMessage, printable } from "../../../sdk/assemblyscript/index";
 import { extractTitle } from "./title";
 import { authScheme, authRealm, cookieNames, bodyExcerpt } from "./fields";
 import { Found, matchInto, serverInto } from "./products";
@@ -25,10 +24,10 @@ function clip(s: string, n: i32): string {
 }
 
 /** The `parsed_services` fields of a response. */
-export function fieldsOf(r: HttpResponse, title: string, cookies: string[]): JsonValue {
+export function fieldsOf(r: HttpMessage, title: string, cookies: string[]): JsonValue {
   const headers = JsonValue.obj();
-  for (let i = 0; i < r.headers.length; i++) {
-    const h = unchecked(r.headers[i]);
+  for (let i = 0; i < r.fields.length; i++) {
+    const h = unchecked(r.fields[i]);
     headers.setStr(h.name, clip(h.value, FIELD_VALUE_MAX));
   }
   const f = JsonValue.obj().setStr("http_version", r.version).setInt("status", r.status).setStr("reason", r.reason);
@@ -59,7 +58,7 @@ export function fieldsOf(r: HttpResponse, title: string, cookies: string[]): Jso
 }
 
 /** The products a response names: Server, X-Powered-By, cookie names, title, body, in that order. */
-export function productsOf(r: HttpResponse, title: string, cookies: string[]): Found[] {
+export function productsOf(r: HttpMessage, title: string, cookies: string[]): Found[] {
   const found: Found[] = [];
   serverInto(found, r.get("server"));
   matchInto(found, "http.x-powered-by", r.get("x-powered-by"), "X-Powered-By: ");
@@ -78,7 +77,7 @@ export function printOf(b: Banner, service: string, f: Found): JsonValue {
 }
 
 /** The reading of a `GET /` response (or any HTTP response a banner holds). */
-export function readResponse(b: Banner, r: HttpResponse): ParsedBanner {
+export function readResponse(b: Banner, r: HttpMessage): ParsedBanner {
   const service = b.tls ? "https" : "http";
   const title = extractTitle(r.body);
   const cookies = cookieNames(r.get("set-cookie"), MAX_COOKIES);

@@ -10,18 +10,9 @@ import fs from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataContext } from '../../../host/engine/context.ts';
-import type { HostCallEnv } from '../../../host/hostcalls/env.ts';
-import { netTcpProbe } from '../../../host/hostcalls/net-tcp.ts';
-import type { CallerInfo } from '../../../host/hostcalls/types.ts';
-import { Semaphore, TokenBucket } from '../../../host/net/rate-limit.ts';
-import { Scope } from '../../../host/net/scope.ts';
-import { parseTargets } from '../../../host/net/targets.ts';
-import type { Manifest } from '../../../host/sandbox/manifest.ts';
-import { Transcript } from '../../../host/workspace/transcript.ts';
 import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { recordTcpProbes } from '../../../sdk/testing/live-host.ts';
 import type { Rec } from '../../../sdk/testing/parser-table.ts';
 
 const PLUGIN = 'plugins/http-parser';
@@ -65,19 +56,7 @@ describe('http-parser through the real net.tcp.probe (loopback nginx replay)', (
     });
     // 2. The same probes through the host's real TCP code, recorded.
     const file = path.join(dir, 'transcript.jsonl');
-    const transcript = await Transcript.open(file);
-    const env: HostCallEnv = {
-      scanId: 'http-loopback',
-      context: new DataContext(),
-      scope: new Scope(await parseTargets(['127.0.0.1'])),
-      transcript,
-      logger: pino({ level: 'silent' }),
-      startedAt: performance.now(),
-      net: { globalBucket: new TokenBucket(1e6, 1e6), semaphore: new Semaphore(8), pps: 1e6, connectTimeoutMs: 1000, maxProbesPerCall: 100 },
-    };
-    const caller: CallerInfo = { plugin: 'pentora/http-parser', instanceId: 'http.0', manifest: { capabilities: { net: { tcp: { ports: 'any' } } } } as unknown as Manifest };
-    for (const batch of canned.probes) await netTcpProbe(env)(caller, { probes: batch, connect_timeout_ms: 1000 });
-    await transcript.close();
+    await recordTcpProbes({ file, plugin: 'pentora/http-parser', batches: canned.probes });
     // 3. The plugin again, answered by what the real sockets read.
     replayed = await runPlugin({ plugin: PLUGIN, context: { banners }, transcript: file });
   }, 60_000);

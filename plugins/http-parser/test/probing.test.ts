@@ -9,16 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin, type CannedTcp } from '../../../sdk/testing/harness.ts';
 import { atPort, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const PLUGIN = 'plugins/http-parser';
 const HOST = '192.0.2.30';
 const fx = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-/** A `banners` record: `data` empty means the port said nothing on connect. */
-const banner = (port: number, data: Buffer | string = '', extra: Rec = {}) => ({
-  host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: Buffer.from(data).toString('base64'), ...extra,
-});
+const { banner } = bannersAt(HOST);
 /** What each probe sent, as text. */
 const sent = (probes: Array<Array<{ port: number; steps?: Array<{ send_b64?: string }>; payload_b64?: string }>>) =>
   probes.flat().map((p) => ({ port: p.port, text: Buffer.from(p.steps?.[0]?.send_b64 ?? p.payload_b64 ?? '', 'base64').toString('latin1') }));

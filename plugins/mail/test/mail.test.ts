@@ -6,15 +6,17 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { capturedPrints, type PrintCase } from '../../../sdk/testing/captured-prints.ts';
 import { runPlugin } from '../../../sdk/testing/harness.ts';
-import { ParserTable, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { noise } from '../../../sdk/testing/hostile.ts';
+import { ParserTable, cpe, type BannerData, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { stepSends } from '../../../sdk/testing/sent.ts';
 
 const t = new ParserTable({ plugin: 'plugins/mail', host: '192.0.2.50', probe: 'passive', dir: import.meta.dirname });
 const { fixture, banner } = t;
 
-interface Case extends FixtureCase {
+interface Case extends PrintCase {
   service: 'imap' | 'pop3';
-  fields?: Rec;
 }
 
 const DOVECOT = cpe('dovecot', 'dovecot');
@@ -41,17 +43,7 @@ const CASES: Case[] = [
 ];
 
 describe('mail: greetings', () => {
-  const run = t.captured(CASES, 11000);
-
-  it('one service and one fingerprint per greeting', () => {
-    t.expectOnePerCase(run.result(), CASES.length);
-  });
-
-  it.each(run.cases)('$file', (c) => {
-    const r = run.result();
-    t.expectOnePrint(r, c.port, { ...c });
-    if (c.fields) expect(t.fieldsAt(r, c.port)).toMatchObject(c.fields);
-  });
+  capturedPrints(t, CASES, 11000, 'greeting');
 
   it('names implicit-TLS greetings imaps and pop3s', async () => {
     const r = await t.run([banner(993, fixture('dovecot-2.3.19-imap-capability.step0.txt'), { tls: true }), banner(995, fixture('dovecot-2.3.19-pop3-capa.step0.txt'), { tls: true })]);
@@ -66,7 +58,7 @@ describe('mail: not mail, and hostile input', () => {
     ['an SSH identification string', fixture('not-mail-ssh.txt')],
     ['a POP3 -ERR', '-ERR [SYS/TEMP] busy\r\n'],
     ['an empty banner', ''],
-    ['64 KiB of noise', Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 2654435761) >>> 24))],
+    ['64 KiB of noise', noise(65536, 143)],
   ];
   t.yieldsNothing(NEGATIVE, 143);
 
@@ -92,7 +84,7 @@ describe('mail: follow-ups against conversations replayed from Dovecot 2.3.19', 
   it('sends each protocol its own commands: CAPABILITY + LOGOUT to IMAP, CAPA + QUIT to POP3', async () => {
     const r = await run();
     expect(r.state, r.error).toBe('done');
-    const sent = r.probes.flat().map((p) => ({ port: p.port, sends: (p.steps ?? []).map((s) => Buffer.from(s.send_b64 ?? '', 'base64').toString('latin1')).filter((s) => s.length > 0) }));
+    const sent = r.probes.flat().map((p) => ({ port: p.port, sends: stepSends(p).filter((s) => s.length > 0) }));
     expect(sent).toContainEqual({ port: 143, sends: ['a1 CAPABILITY\r\n', 'a2 LOGOUT\r\n'] });
     expect(sent).toContainEqual({ port: 110, sends: ['CAPA\r\n', 'QUIT\r\n'] });
     // Each follow-up goes to its own protocol only (afterParse(["imap"]) / (["pop3"])).

@@ -8,18 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
+import { byteReader, readsAs } from '../../../sdk/testing/reader-table.ts';
 
 const mod: AsModule = await instantiateAs(await compileAs('plugins/mail/src/__tests__/unit.ts'));
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const call = (entry: string, data: Buffer | string): Record<string, unknown> | null => {
-  const { rc, output } = mod.invokeBytes(entry, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Record<string, unknown> | null;
-};
+const imap = byteReader<Record<string, unknown>>(mod, 'imap');
+const pop3 = byteReader<Record<string, unknown>>(mod, 'pop3');
 
 describe('mail: IMAP', () => {
   it('Dovecot 2.3.19 greeting + a1 CAPABILITY + a2 LOGOUT: the CAPABILITY response wins over the greeting code', () => {
-    expect(call('imap', fixture('dovecot-2.3.19-imap-capability.txt'))).toEqual({
+    expect(imap(fixture('dovecot-2.3.19-imap-capability.txt'))).toEqual({
       status: 'OK',
       text: 'Dovecot (Debian) ready.',
       capabilities: ['IMAP4REV1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'LITERAL+', 'STARTTLS', 'AUTH=PLAIN'],
@@ -40,28 +38,24 @@ describe('mail: IMAP', () => {
     ['POP3', '+OK Dovecot ready.\r\n', null],
     ['empty', '', null],
   ];
-  it.each(CASES)('%s', (_n, text, want) => {
-    const r = call('imap', text);
-    if (want === null) expect(r).toBeNull();
-    else expect(r).toMatchObject(want);
-  });
+  readsAs(imap, CASES);
 
   it('caps 200 capabilities at 64 of at most 64 characters', () => {
     const caps = Array.from({ length: 200 }, (_, i) => `X-${i}${'q'.repeat(i % 2 ? 100 : 10)}`).join(' ');
-    const r = call('imap', `* OK [CAPABILITY ${caps}] hi\r\n`)!;
+    const r = imap(`* OK [CAPABILITY ${caps}] hi\r\n`)!;
     expect(r.capabilities).toHaveLength(64);
     expect((r.capabilities as string[]).every((c) => c.length <= 64)).toBe(true);
   });
 
   it('reads only the first 16 KiB: a greeting whose code never closes there keeps no capabilities', () => {
     const caps = Array.from({ length: 10_000 }, (_, i) => `X-${i}`).join(' ');
-    expect(call('imap', `* OK [CAPABILITY ${caps}] hi\r\n`)).toMatchObject({ status: 'OK', capabilities: [] });
+    expect(imap(`* OK [CAPABILITY ${caps}] hi\r\n`)).toMatchObject({ status: 'OK', capabilities: [] });
   });
 });
 
 describe('mail: POP3', () => {
   it('Dovecot 2.3.19 greeting + CAPA + QUIT', () => {
-    expect(call('pop3', fixture('dovecot-2.3.19-pop3-capa.txt'))).toEqual({
+    expect(pop3(fixture('dovecot-2.3.19-pop3-capa.txt'))).toEqual({
       text: 'Dovecot (Debian) ready.',
       apop: false,
       capa_answered: true,
@@ -83,14 +77,10 @@ describe('mail: POP3', () => {
     ['+OKAY is not +OK', '+OKAY\r\n', null],
     ['IMAP', '* OK ready\r\n', null],
   ];
-  it.each(CASES)('%s', (_n, data, want) => {
-    const r = call('pop3', data);
-    if (want === null) expect(r).toBeNull();
-    else expect(r).toMatchObject(want);
-  });
+  readsAs(pop3, CASES);
 
   it('caps a CAPA list that never ends at 64 lines of at most 96 characters', () => {
-    const r = call('pop3', '+OK hi\r\n+OK\r\n' + `X-${'c'.repeat(120)}\r\n`.repeat(5000))!;
+    const r = pop3('+OK hi\r\n+OK\r\n' + `X-${'c'.repeat(120)}\r\n`.repeat(5000))!;
     expect(r.capabilities).toHaveLength(64);
     expect(r.complete).toBe(false);
     expect((r.capabilities as string[]).every((c) => c.length <= 96)).toBe(true);

@@ -13,7 +13,7 @@
  *   DISCONNECT 0xE0 0x00
  */
 
-import { latin1Bytes, printable, latin1 } from "../../../sdk/assemblyscript/index";
+import { ByteWriter, latin1Bytes, printable, latin1, u16be } from "../../../sdk/assemblyscript/index";
 
 export const VERSION_TOPIC = "$SYS/broker/version";
 const MAX_PACKETS: i32 = 16;
@@ -21,36 +21,21 @@ const MAX_VERSION: i32 = 128;
 
 /** CONNECT (v3.1.1, clean session, keep-alive 60 s) for `clientId`, then SUBSCRIBE to $SYS/broker/version at QoS 0. */
 export function connectAndSubscribe(clientId: string): Uint8Array {
-  const id = latin1Bytes(clientId);
-  const connect: u8[] = [0x10, 0];
-  pushAll(connect, [0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 60]);
-  pushStr(connect, id);
-  connect[1] = <u8>(connect.length - 2); // < 128: a short client id
-  const topic = latin1Bytes(VERSION_TOPIC);
-  const sub: u8[] = [0x82, 0, 0, 1];
-  pushStr(sub, topic);
-  sub.push(0);
-  sub[1] = <u8>(sub.length - 2);
-  const out = new Uint8Array(connect.length + sub.length);
-  for (let i = 0; i < connect.length; i++) out[i] = connect[i];
-  for (let i = 0; i < sub.length; i++) out[connect.length + i] = sub[i];
-  return out;
+  const w = new ByteWriter().u8(0x10);
+  const connect = w.open(1); // remaining length in one byte (< 128): a short client id
+  w.u16(4).ascii("MQTT").u8(4).u8(0x02).u16(60); // protocol name, level 4, clean session, keep-alive
+  w.u16(clientId.length).bytes(latin1Bytes(clientId));
+  w.close(connect, 1);
+  w.u8(0x82);
+  const sub = w.open(1);
+  w.u16(1); // packet id
+  w.u16(VERSION_TOPIC.length).ascii(VERSION_TOPIC).u8(0); // topic filter, QoS 0
+  w.close(sub, 1);
+  return w.finish();
 }
 
 export function disconnect(): Uint8Array {
-  const out = new Uint8Array(2);
-  out[0] = 0xe0;
-  return out;
-}
-
-function pushAll(a: u8[], b: u8[]): void {
-  for (let i = 0; i < b.length; i++) a.push(b[i]);
-}
-
-function pushStr(a: u8[], s: Uint8Array): void {
-  a.push(<u8>(s.length >> 8));
-  a.push(<u8>s.length);
-  for (let i = 0; i < s.length; i++) a.push(s[i]);
+  return new ByteWriter().u8(0xe0).u8(0).finish();
 }
 
 /** What the broker answered. */
@@ -134,7 +119,7 @@ export function parseMqtt(data: Uint8Array): MqttReply | null {
 
 function readPublish(out: MqttReply, data: Uint8Array, start: i32, end: i32, flags: i32): void {
   if (end - start < 2) return;
-  const tlen = (<i32>data[start] << 8) | <i32>data[start + 1];
+  const tlen = u16be(data, start);
   const tEnd = start + 2 + tlen;
   if (tEnd > end) return;
   const topic = latin1(data.subarray(start + 2, tEnd));

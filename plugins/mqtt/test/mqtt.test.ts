@@ -8,14 +8,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { noise, prefixes } from '../../../sdk/testing/hostile.ts';
 import { atPort, cpe, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const PLUGIN = 'plugins/mqtt';
 const HOST = '192.0.2.40';
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const record = (port: number, data: Buffer, probe = 'mqtt-connect'): Rec => ({ host: HOST, port, protocol: 'tcp', probe, data_b64: data.toString('base64') });
-const silent = (port: number): Rec => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: '', rtt_ms: 1 });
+const { banner: record, silent } = bannersAt(HOST, { probe: 'mqtt-connect' });
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 describe('mqtt: captured broker answers', () => {
@@ -99,13 +100,10 @@ describe('mqtt: hostile and foreign bytes give nothing', () => {
 describe('mqtt: every prefix of the capture and random packets never trap', () => {
   it('parses or ignores each one, in one run', async () => {
     const good = fixture('mosquitto-2.0.11-anonymous.bin');
-    const banners: Rec[] = [];
-    for (let n = 0; n <= good.length; n++) banners.push(record(10000 + n, good.subarray(0, n)));
-    let x = 7;
+    const banners: Rec[] = prefixes(good).map((part, n) => record(10000 + n, part));
     for (let i = 0; i < 200; i++) {
-      const b = Buffer.alloc(2 + (i % 61));
-      for (let k = 0; k < b.length; k++) b[k] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-      b[0] = i % 2 === 0 ? 0x20 : b[0]!;
+      const b = noise(2 + (i % 61), 7 + i);
+      if (i % 2 === 0) b[0] = 0x20;
       banners.push(record(20000 + i, b));
     }
     const r = await runPlugin({ plugin: PLUGIN, network: false, context: { banners } });
@@ -121,7 +119,7 @@ describe('mqtt: the probe conversation', () => {
   beforeAll(async () => {
     r = await runPlugin({
       plugin: PLUGIN,
-      context: { banners: [silent(1883), silent(8883), record(22, Buffer.from('SSH-2.0-OpenSSH_9.2p1\r\n', 'latin1'), 'passive')] },
+      context: { banners: [silent(1883), silent(8883), record(22, 'SSH-2.0-OpenSSH_9.2p1\r\n', { probe: 'passive' })] },
       tcp: [
         { host: HOST, port: 1883, steps: [{ whenSent: '\x00\x04MQTT\x04\x02', data: fixture('mosquitto-2.0.11-anonymous.bin') }, { whenSent: '\xe0\x00' }] },
         { host: HOST, port: 8883, steps: [{ whenSent: '\x00\x04MQTT', data: fixture('mosquitto-2.0.11-not-authorized.bin') }] },

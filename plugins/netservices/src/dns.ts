@@ -8,7 +8,7 @@
  * what parsed before them.
  */
 
-import { ByteWriter } from "./bytes";
+import { ByteWriter, u16be } from "../../../sdk/assemblyscript/index";
 
 export const RCODE_NAMES: string[] = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
 
@@ -48,10 +48,6 @@ export class DnsReply {
     if (this.ra) s += " ra";
     return s;
   }
-}
-
-function u16(b: Uint8Array, at: i32): i32 {
-  return (<i32>b[at] << 8) | <i32>b[at + 1];
 }
 
 /** A name read at `at` (RFC 1035 §4.1.4 compression allowed): its text and where the record goes on. */
@@ -100,10 +96,10 @@ function readName(b: Uint8Array, base: i32, at: i32): Name | null {
  */
 export function parseDnsAt(b: Uint8Array, base: i32): DnsReply | null {
   if (b.length - base < 12) return null;
-  const flags = u16(b, base + 2);
+  const flags = u16be(b, base + 2);
   if ((flags & 0x8000) == 0) return null;
   const r = new DnsReply();
-  r.id = u16(b, base);
+  r.id = u16be(b, base);
   r.opcode = (flags >> 11) & 0x0f;
   if (r.opcode == 3 || r.opcode > 6) return null;
   r.aa = (flags & 0x0400) != 0;
@@ -111,10 +107,10 @@ export function parseDnsAt(b: Uint8Array, base: i32): DnsReply | null {
   r.rd = (flags & 0x0100) != 0;
   r.ra = (flags & 0x0080) != 0;
   r.rcode = flags & 0x0f;
-  const qd = u16(b, base + 4);
-  r.answers = u16(b, base + 6);
-  r.authority = u16(b, base + 8);
-  r.additional = u16(b, base + 10);
+  const qd = u16be(b, base + 4);
+  r.answers = u16be(b, base + 6);
+  r.authority = u16be(b, base + 8);
+  r.additional = u16be(b, base + 10);
   if (qd == 0) {
     if (r.rcode == 0 || r.answers + r.authority + r.additional != 0 || b.length - base != 12) return null;
     return r;
@@ -123,8 +119,8 @@ export function parseDnsAt(b: Uint8Array, base: i32): DnsReply | null {
   const q = readName(b, base, base + 12);
   if (q === null || q.next + 4 > b.length) return null;
   r.qname = q.text;
-  r.qtype = u16(b, q.next);
-  r.qclass = u16(b, q.next + 2);
+  r.qtype = u16be(b, q.next);
+  r.qclass = u16be(b, q.next + 2);
   if (r.qtype == 0 || r.qclass == 0) return null;
 
   let p = q.next + 4;
@@ -135,8 +131,8 @@ export function parseDnsAt(b: Uint8Array, base: i32): DnsReply | null {
       r.partial = true;
       break;
     }
-    const type = u16(b, n.next);
-    const rdlen = u16(b, n.next + 8);
+    const type = u16be(b, n.next);
+    const rdlen = u16be(b, n.next + 8);
     const rdata = n.next + 10;
     if (rdata + rdlen > b.length) {
       r.partial = true;
@@ -169,7 +165,7 @@ export function parseDnsUdp(b: Uint8Array): DnsReply | null {
 /** A reply over TCP: the two-byte length must fit what was read (RFC 7766 §8); bytes after the message are ignored. */
 export function parseDnsTcp(b: Uint8Array): DnsReply | null {
   if (b.length < 14) return null;
-  const n = u16(b, 0);
+  const n = u16be(b, 0);
   if (n < 12 || n + 2 > b.length) return null;
   return parseDnsAt(b.subarray(0, n + 2), 2);
 }

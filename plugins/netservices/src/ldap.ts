@@ -9,7 +9,7 @@
  */
 
 import { Tlv, readTlv, children, uintOf } from "./ber";
-import { concat, tlv, tlvByte, tlvText } from "./bytes";
+import { ByteWriter, berTlv, concatBytes } from "../../../sdk/assemblyscript/index";
 
 /** What the probe asks the root DSE for (request order). */
 export const ROOTDSE_ATTRIBUTES: string[] = [
@@ -35,21 +35,31 @@ const MAX_ATTRIBUTES: i32 = 64;
 const MAX_VALUES: i32 = 32;
 const MAX_VALUE_CHARS: i32 = 256;
 
+/** A TLV whose content is ASCII text (OCTET STRING 0x04, a context tag). */
+function tlvText(tag: i32, s: string): Uint8Array {
+  return berTlv(tag, new ByteWriter().ascii(s).finish());
+}
+
+/** A one-octet INTEGER/ENUMERATED/BOOLEAN content. */
+function tlvByte(tag: i32, v: i32): Uint8Array {
+  return berTlv(tag, new ByteWriter().u8(v).finish());
+}
+
 /** The SearchRequest, message ID 1 (RFC 4511 §4.5.1): tags 0x63 SearchRequest, 0x0a ENUMERATED, 0x01 BOOLEAN, 0x87 present filter. */
 export function rootDseRequest(): Uint8Array {
   const attrs: Uint8Array[] = [];
   for (let i = 0; i < ROOTDSE_ATTRIBUTES.length; i++) attrs.push(tlvText(0x04, ROOTDSE_ATTRIBUTES[i]));
-  const search = concat([
-    tlv(0x04, new Uint8Array(0)), // baseObject ""
+  const search = concatBytes([
+    berTlv(0x04, new Uint8Array(0)), // baseObject ""
     tlvByte(0x0a, 0), // scope baseObject
     tlvByte(0x0a, 0), // derefAliases neverDerefAliases
     tlvByte(0x02, 0), // sizeLimit 0
     tlvByte(0x02, 0), // timeLimit 0
     tlvByte(0x01, 0), // typesOnly FALSE
     tlvText(0x87, "objectClass"), // present filter
-    tlv(0x30, concat(attrs)),
+    berTlv(0x30, concatBytes(attrs)),
   ]);
-  return tlv(0x30, concat([tlvByte(0x02, 1), tlv(0x63, search)]));
+  return berTlv(0x30, concatBytes([tlvByte(0x02, 1), berTlv(0x63, search)]));
 }
 
 /** One attribute of the entry: its type as sent and at most MAX_VALUES values. */

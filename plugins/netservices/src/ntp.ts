@@ -9,6 +9,8 @@
  * `version="ntpd ntpsec-1.2.2"`) and its OS (`system="Linux/6.1.0"`).
  */
 
+import { u16be } from "../../../sdk/assemblyscript/index";
+
 export class NtpReply {
   mode: i32 = 0;
   version: i32 = 0;
@@ -27,10 +29,6 @@ export class NtpReply {
 }
 
 const MAX_VALUE: i32 = 256;
-
-function u16(b: Uint8Array, at: i32): i32 {
-  return (<i32>b[at] << 8) | <i32>b[at + 1];
-}
 
 function i8(v: u8): i32 {
   return v >= 128 ? <i32>v - 256 : <i32>v;
@@ -81,7 +79,7 @@ function parseControl(b: Uint8Array, r: NtpReply): NtpReply | null {
   r.error = (op & 0x40) != 0;
   r.opcode = op & 0x1f;
   if (r.opcode < 1 || r.opcode > 31) return null;
-  const count = u16(b, 10);
+  const count = u16be(b, 10);
   if (count > 468 || 12 + count > b.length) return null;
   let text = "";
   for (let i = 12; i < 12 + count; i++) text += String.fromCharCode(<i32>b[i]);

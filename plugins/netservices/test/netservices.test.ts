@@ -8,27 +8,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bannerRecord } from '../../../sdk/testing/banners.ts';
 import { runPlugin, type RunResult } from '../../../sdk/testing/harness.ts';
+import { corruptions, noise, prefixes } from '../../../sdk/testing/hostile.ts';
+import { cpe, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const PLUGIN = 'plugins/netservices';
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-type Rec = Record<string, unknown>;
 
-interface Case {
-  file: string;
+interface Case extends FixtureCase {
   protocol: 'udp' | 'tcp';
   port: number;
   probe: string;
   service: string;
-  product?: string;
-  version?: string;
-  cpe?: string;
-  os_hint?: string;
-  confidence: number;
   fields: Rec;
 }
-
-const cpe = (vendor: string, product: string, version = '*') => `cpe:2.3:a:${vendor}:${product}:${version}:*:*:*:*:*:*:*`;
 
 // Ports are the services' own, so hinted ones (53, 389, 3268) get the +5 of combineConfidence.
 const CASES: Case[] = [
@@ -54,7 +48,7 @@ const CASES: Case[] = [
 ];
 
 const hostOf = (i: number) => `192.0.2.${10 + i}`;
-const banner = (host: string, port: number, protocol: string, probe: string, data: Buffer): Rec => ({ host, port, protocol, probe, data_b64: data.toString('base64') });
+const banner = (host: string, port: number, protocol: string, probe: string, data: Buffer): Rec => bannerRecord(host, port, data, { protocol, probe });
 
 describe('netservices: captured replies', () => {
   let r: RunResult;
@@ -124,15 +118,6 @@ describe('netservices: TCP probes', () => {
 });
 
 describe('netservices: not these protocols, and hostile input', () => {
-  const garbage = (n: number, seed: number): Buffer => {
-    const b = Buffer.alloc(n);
-    let x = seed >>> 0;
-    for (let i = 0; i < n; i++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      b[i] = x >>> 24;
-    }
-    return b;
-  };
   const NEGATIVE: Array<[string, string, number, Buffer]> = [
     ['an SSH banner', 'tcp', 22, Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n')],
     ['an HTTP reply on 53/tcp', 'tcp', 53, Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')],
@@ -144,8 +129,8 @@ describe('netservices: not these protocols, and hostile input', () => {
     ['a mode 6 request (R bit clear)', 'udp', 123, Buffer.from('160200010000000000000000', 'hex')],
     ['an LDAP SearchRequest (a request, not a reply)', 'tcp', 389, Buffer.from('300c020101630704000a01000a0100', 'hex')],
     ['a DNS compression loop', 'udp', 53, Buffer.from('7065840000010000000000000c' + 'c00c' + '00100003', 'hex')],
-    ['random bytes', 'udp', 161, garbage(400, 7)],
-    ['random bytes on 123', 'udp', 123, garbage(47, 9)],
+    ['random bytes', 'udp', 161, noise(400, 7)],
+    ['random bytes on 123', 'udp', 123, noise(47, 9)],
   ];
 
   it.each(NEGATIVE)('%s yields nothing', async (_name, protocol, port, data) => {
@@ -160,13 +145,7 @@ describe('netservices: not these protocols, and hostile input', () => {
     let n = 0;
     for (const c of CASES) {
       const data = fixture(c.file);
-      for (let len = 1; len < data.length; len += 1) {
-        banners.push(banner(`10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`, c.port, c.protocol, c.probe, data.subarray(0, len)));
-        n++;
-      }
-      for (let at = 0; at < data.length; at += 3) {
-        const bad = Buffer.from(data);
-        bad[at] = bad[at]! ^ 0xa5;
+      for (const bad of [...prefixes(data, 1).slice(0, -1), ...corruptions(data, 3)]) {
         banners.push(banner(`10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`, c.port, c.protocol, c.probe, bad));
         n++;
       }

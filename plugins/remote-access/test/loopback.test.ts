@@ -8,50 +8,10 @@
  * pop3-capa, vnc-security, rsync-list) reach the servers over real sockets.
  */
 
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../host/config/config.ts';
-import { BUILTIN_PLUGINS_DIR, Catalog } from '../../../host/engine/catalog.ts';
-import { runScan, type ScanResult } from '../../../host/scan.ts';
-import { loadTrustStore } from '../../../host/trust/default-store.ts';
-
-const fixture = (dir: string, name: string): Buffer => fs.readFileSync(path.join(BUILTIN_PLUGINS_DIR, dir, 'test', 'fixtures', name));
-
-/** A server that greets with `greeting` (if any), then answers each chunk holding a trigger with its reply (and closes after `closeAfter`). */
-interface Replay {
-  name: string;
-  greeting?: Buffer;
-  answers: Array<[string, Buffer]>;
-  closeAfter?: string;
-}
-
-function serve(spec: Replay): Promise<{ name: string; port: number; server: net.Server; sockets: Set<net.Socket>; heard: string[] }> {
-  const sockets = new Set<net.Socket>();
-  const heard: string[] = [];
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
-    if (spec.greeting) sock.write(spec.greeting);
-    let seen = '';
-    sock.on('data', (d) => {
-      seen = (seen + d.toString('latin1')).slice(-65536);
-      for (const [trigger, reply] of spec.answers) {
-        if (!seen.includes(trigger)) continue;
-        heard.push(trigger);
-        sock.write(reply);
-        seen = '';
-        if (trigger === spec.closeAfter) sock.end();
-        return;
-      }
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ name: spec.name, port: (server.address() as net.AddressInfo).port, server, sockets, heard })));
-}
+import type { ScanResult } from '../../../host/scan.ts';
+import { scanLoopback, type LoopbackScan } from '../../../sdk/testing/live-host.ts';
+import { pluginFixture as fixture, replayServers, type ReplayServers, type ReplaySpec } from '../../../sdk/testing/replay-servers.ts';
 
 const kex = fixture('ssh-parser', 'openssh-9.2p1-debian12-kexinit.bin');
 const identEnd = kex.indexOf(0x0a) + 1;
@@ -61,7 +21,7 @@ const [smtp0, smtp1, smtp2] = steps('smtp-parser', 'postfix-3.7.11-debian12-ehlo
 const [imap0, imap1, imap2] = steps('mail', 'dovecot-2.3.19-imap-capability', 3);
 const [pop0, pop1, pop2] = steps('mail', 'dovecot-2.3.19-pop3-capa', 3);
 
-const SPECS: Replay[] = [
+const SPECS: ReplaySpec[] = [
   { name: 'ssh', greeting: kex.subarray(0, identEnd), answers: [['SSH-2.0-pentora_0.1\r\n', kex.subarray(identEnd)]] },
   { name: 'ftp', greeting: ftp0, answers: [['FEAT\r\n', ftp1!], ['SYST\r\n', ftp2!], ['QUIT\r\n', ftp3!]], closeAfter: 'QUIT\r\n' },
   { name: 'smtp', greeting: smtp0, answers: [['EHLO pentora.invalid\r\n', smtp1!], ['QUIT\r\n', smtp2!]], closeAfter: 'QUIT\r\n' },
@@ -73,40 +33,26 @@ const SPECS: Replay[] = [
 ];
 
 describe('ssh, ftp, smtp, mail, remote-access: a real scan of replayed servers on 127.0.0.1', () => {
-  const servers: Array<Awaited<ReturnType<typeof serve>>> = [];
-  let ws: string;
-  let plugins: string;
+  let servers: ReplayServers;
+  let scan: LoopbackScan | undefined;
   let result: ScanResult;
 
   beforeAll(async () => {
-    for (const spec of SPECS) servers.push(await serve(spec));
-    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pentora-remote-ws-'));
-    plugins = fs.mkdtempSync(path.join(os.tmpdir(), 'pentora-remote-plugins-'));
-    for (const name of ['tcp-connect-scanner', 'banner-grabber', 'ssh-parser', 'ftp-parser', 'smtp-parser', 'mail', 'remote-access']) {
-      fs.cpSync(path.join(BUILTIN_PLUGINS_DIR, name, 'dist'), path.join(plugins, name), { recursive: true });
-    }
-    const catalog = await Catalog.load({ trust: loadTrustStore(ws), roots: [{ path: plugins, source: 'builtin' }] });
-    const d = defaultConfig(ws);
-    result = await runScan({
-      targets: ['127.0.0.1'],
-      ports: servers.map((s) => s.port).join(','),
-      scanTypes: ['connect'],
-      config: { ...d, scan: { ...d.scan, read_timeout_ms: 1000 } },
-      catalog,
-      logger: pino({ level: 'silent' }),
+    servers = await replayServers(SPECS);
+    scan = await scanLoopback({
+      tag: 'remote',
+      plugins: ['tcp-connect-scanner', 'banner-grabber', 'ssh-parser', 'ftp-parser', 'smtp-parser', 'mail', 'remote-access'],
+      ports: servers.ports(),
     });
+    result = scan.result;
   }, 120_000);
 
   afterAll(async () => {
-    for (const s of servers) {
-      for (const sock of s.sockets) sock.destroy();
-      await new Promise((r) => s.server.close(() => r(undefined)));
-    }
-    if (ws) fs.rmSync(ws, { recursive: true, force: true });
-    if (plugins) fs.rmSync(plugins, { recursive: true, force: true });
+    await servers?.close();
+    scan?.cleanup();
   });
 
-  const server = (name: string) => servers.find((x) => x.name === name)!;
+  const server = (name: string) => servers.get(name);
   const at = (name: string) => result.services.filter((s) => s.port === server(name).port);
 
   it('completes and names every server', () => {

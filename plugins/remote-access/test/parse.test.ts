@@ -8,19 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
+import { byteReader, readsAs } from '../../../sdk/testing/reader-table.ts';
 
 const mod: AsModule = await instantiateAs(await compileAs('plugins/remote-access/src/__tests__/unit.ts'));
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const call = (entry: string, data: Buffer | string): Record<string, unknown> | null => {
-  const { rc, output } = mod.invokeBytes(entry, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Record<string, unknown> | null;
-};
+const telnet = byteReader<Record<string, unknown>>(mod, 'telnet');
+const rfb = byteReader<Record<string, unknown>>(mod, 'rfb');
+const rsync = byteReader<Record<string, unknown>>(mod, 'rsync');
 const IAC = 255;
 
 describe('remote-access: Telnet', () => {
   it('inetutils telnetd 2.4 on connect: WILL AUTHENTICATION, WILL ENCRYPT, then five DOs', () => {
-    expect(call('telnet', fixture('inetutils-telnetd-2.4-passive.bin'))).toEqual({
+    expect(telnet(fixture('inetutils-telnetd-2.4-passive.bin'))).toEqual({
       options: ['WILL AUTHENTICATION', 'WILL ENCRYPT', 'DO TERMINAL-TYPE', 'DO TERMINAL-SPEED', 'DO X-DISPLAY-LOCATION', 'DO NEW-ENVIRON', 'DO ENVIRON'],
       commands: 7,
       lines: [],
@@ -29,7 +28,7 @@ describe('remote-access: Telnet', () => {
   });
 
   it('inetutils telnetd 2.4 after a client that refuses every option: its banner and login prompt', () => {
-    const r = call('telnet', fixture('inetutils-telnetd-2.4-refuse-all.bin'))!;
+    const r = telnet(fixture('inetutils-telnetd-2.4-refuse-all.bin'))!;
     expect(r.lines).toEqual([expect.stringMatching(/^Linux \S+ \(localhost\) \(pts\/0\)$/), 'vm login:']);
     expect(r.login_prompt).toBe(true);
     expect(r.options).toContain('WILL ECHO');
@@ -47,16 +46,12 @@ describe('remote-access: Telnet', () => {
     ['a subnegotiation that never ends', Buffer.concat([Buffer.from([IAC, 250, 24]), Buffer.alloc(65536, 0x41)]), { options: [], lines: [] }],
     ['nothing', '', null],
   ];
-  it.each(CASES)('%s', (_n, data, want) => {
-    const r = call('telnet', data);
-    if (want === null) expect(r).toBeNull();
-    else expect(r).toMatchObject(want);
-  });
+  readsAs(telnet, CASES);
 
   it('bounds 64 KiB of negotiation and text: 32 options, 16 lines of 256 characters', () => {
     const neg = Buffer.from(Array.from({ length: 5000 }, (_, i) => [IAC, 253, i % 40]).flat());
     const text = Buffer.from(('x'.repeat(1000) + '\r\n').repeat(40));
-    const r = call('telnet', Buffer.concat([neg, text]))!;
+    const r = telnet(Buffer.concat([neg, text]))!;
     expect(r.options).toHaveLength(32);
     expect(r.commands).toBe(5000);
     expect((r.lines as string[]).length).toBeLessThanOrEqual(16);
@@ -66,13 +61,13 @@ describe('remote-access: Telnet', () => {
 
 describe('remote-access: RFB', () => {
   it('TigerVNC 1.12 ProtocolVersion alone (passive)', () => {
-    expect(call('rfb', fixture('tigervnc-1.12-version.bin'))).toMatchObject({ version: '003.008', major: 3, minor: 8, answered: false, security: [] });
+    expect(rfb(fixture('tigervnc-1.12-version.bin'))).toMatchObject({ version: '003.008', major: 3, minor: 8, answered: false, security: [] });
   });
   it('TigerVNC 1.12 with SecurityTypes None: type 1, anyone may connect', () => {
-    expect(call('rfb', fixture('tigervnc-1.12-security-none.bin'))).toMatchObject({ answered: true, codes: [1], security: ['None'] });
+    expect(rfb(fixture('tigervnc-1.12-security-none.bin'))).toMatchObject({ answered: true, codes: [1], security: ['None'] });
   });
   it('TigerVNC 1.12 with VncAuth,TLSVnc: VeNCrypt (19) and VNC Authentication (2)', () => {
-    expect(call('rfb', fixture('tigervnc-1.12-security-vencrypt-vncauth.bin'))).toMatchObject({ codes: [19, 2], security: ['VeNCrypt', 'VNC Authentication'] });
+    expect(rfb(fixture('tigervnc-1.12-security-vencrypt-vncauth.bin'))).toMatchObject({ codes: [19, 2], security: ['VeNCrypt', 'VNC Authentication'] });
   });
 
   const CASES: Array<[string, Buffer | string, Record<string, unknown> | null]> = [
@@ -88,21 +83,17 @@ describe('remote-access: RFB', () => {
     ['HTTP', 'HTTP/1.1 400 Bad Request\r\n', null],
     ['short', 'RFB 003', null],
   ];
-  it.each(CASES)('%s', (_n, data, want) => {
-    const r = call('rfb', data);
-    if (want === null) expect(r).toBeNull();
-    else expect(r).toMatchObject(want);
-  });
+  readsAs(rfb, CASES);
 });
 
 describe('remote-access: rsync', () => {
   it('rsync 3.5.0 greeting and motd (passive)', () => {
-    expect(call('rsync', fixture('rsync-3.5.0-greeting-motd.txt'))).toMatchObject({
+    expect(rsync(fixture('rsync-3.5.0-greeting-motd.txt'))).toMatchObject({
       protocol: '32.0', major: 32, digests: ['sha512', 'sha256', 'sha1', 'md5', 'md4'], motd: ['Welcome to the pentora rsync test mirror'], modules: [], listed: false,
     });
   });
   it('rsync 3.5.0 after "@RSYNCD: 31.0" and "#list": two modules, then EXIT', () => {
-    expect(call('rsync', fixture('rsync-3.5.0-list.txt'))).toMatchObject({
+    expect(rsync(fixture('rsync-3.5.0-list.txt'))).toMatchObject({
       modules: [{ name: 'pub', comment: 'Public mirror' }, { name: 'backup', comment: 'nightly backups' }], listed: true,
     });
   });
@@ -115,14 +106,10 @@ describe('remote-access: rsync', () => {
     ['a version of five digits', '@RSYNCD: 12345.0\n', null],
     ['no prefix', 'RSYNCD: 31.0\n', null],
   ];
-  it.each(CASES)('%s', (_n, text, want) => {
-    const r = call('rsync', text);
-    if (want === null) expect(r).toBeNull();
-    else expect(r).toMatchObject(want);
-  });
+  readsAs(rsync, CASES);
 
   it('caps 5 000 modules at 64', () => {
-    const r = call('rsync', '@RSYNCD: 31.0\n' + Array.from({ length: 5000 }, (_, i) => `m${i}\tc${i}\n`).join('') + '@RSYNCD: EXIT\n')!;
+    const r = rsync('@RSYNCD: 31.0\n' + Array.from({ length: 5000 }, (_, i) => `m${i}\tc${i}\n`).join('') + '@RSYNCD: EXIT\n')!;
     expect(r.modules).toHaveLength(64);
   });
 });

@@ -6,15 +6,16 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { capturedPrints, type PrintCase } from '../../../sdk/testing/captured-prints.ts';
 import { runPlugin } from '../../../sdk/testing/harness.ts';
-import { ParserTable, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { ParserTable, cpe, type BannerData, type Rec } from '../../../sdk/testing/parser-table.ts';
+import { sentBy } from '../../../sdk/testing/sent.ts';
 
 const t = new ParserTable({ plugin: 'plugins/remote-access', host: '192.0.2.60', probe: 'passive', dir: import.meta.dirname });
 const { fixture, banner } = t;
 
-interface Case extends FixtureCase {
+interface Case extends PrintCase {
   service: 'telnet' | 'vnc' | 'rsync';
-  fields?: Rec;
 }
 
 const CASES: Case[] = [
@@ -29,17 +30,7 @@ const CASES: Case[] = [
 ];
 
 describe('remote-access: passive reads', () => {
-  const run = t.captured(CASES, 13000);
-
-  it('one service and one fingerprint per read', () => {
-    t.expectOnePerCase(run.result(), CASES.length);
-  });
-
-  it.each(run.cases)('$file', (c) => {
-    const r = run.result();
-    t.expectOnePrint(r, c.port, { ...c });
-    if (c.fields) expect(t.fieldsAt(r, c.port)).toMatchObject(c.fields);
-  });
+  capturedPrints(t, CASES, 13000, 'read');
 
   it('a login prompt without negotiation is Telnet on port 23 only', async () => {
     const text = '\r\nUser Access Verification\r\n\r\nPassword: ';
@@ -86,7 +77,7 @@ describe('remote-access: follow-ups against conversations replayed from TigerVNC
   it('sends our RFB version to the VNC server and "#list" to rsyncd; nothing to the Telnet server', async () => {
     const r = await run();
     expect(r.state, r.error).toBe('done');
-    const sent = r.probes.flat().map((p) => [p.port, (p.steps ?? []).map((s) => Buffer.from(s.send_b64 ?? '', 'base64').toString('latin1')).join('')]);
+    const sent = sentBy(r);
     expect(sent).toEqual(expect.arrayContaining([[5901, 'RFB 003.008\n'], [873, '@RSYNCD: 31.0\n#list\n']]));
     expect(sent).toHaveLength(2);
   });

@@ -4,8 +4,8 @@
  * SIP, User-Agent) names. Pure (no host calls).
  */
 
-import { Banner, ParsedBanner, JsonValue, RuleSet, RuleMatch, printable } from "../../../sdk/assemblyscript/index";
-import { Message, methodList } from "./message";
+import { Banner, ParsedBanner, JsonValue, RuleSet, RuleMatch, HttpMessage, printable } from "../../../sdk/assemblyscript/index";
+import { methodList } from "./message";
 import { RULES_JSON } from "./rules.generated";
 
 export const RULES = RuleSet.parse(RULES_JSON);
@@ -26,12 +26,12 @@ function strList(items: string[]): JsonValue {
 }
 
 /** The service name: nmap's `rtsp` and `sip` (`sip-tls` over TLS, RFC 3261 §26.2; RTSP over TLS is `rtsps`). */
-export function serviceOf(m: Message, tls: bool): string {
+export function serviceOf(m: HttpMessage, tls: bool): string {
   if (m.protocol == "RTSP") return tls ? "rtsps" : "rtsp";
   return tls ? "sip-tls" : "sip";
 }
 
-export function fieldsOf(m: Message): JsonValue {
+export function fieldsOf(m: HttpMessage): JsonValue {
   const f = JsonValue.obj().setStr("version", m.version).setInt("status", m.status).setStr("reason", printable(m.reason, 128));
   const server = m.get("server");
   if (server.length > 0) f.setStr("server", printable(server, FIELD_VALUE_MAX));
@@ -73,7 +73,7 @@ export function productsOf(on: string, text: string): RuleMatch[] {
 }
 
 /** The reading of one response. */
-export function readMessage(b: Banner, m: Message): ParsedBanner {
+export function readMessage(b: Banner, m: HttpMessage): ParsedBanner {
   const service = serviceOf(m, b.tls);
   const out = new ParsedBanner(service, fieldsOf(m));
   // A SIP server says Server; a phone answering may say User-Agent instead (RFC 3261 §20.35, §20.41).

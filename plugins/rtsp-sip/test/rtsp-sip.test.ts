@@ -7,15 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin, type CannedTcp } from '../../../sdk/testing/harness.ts';
 import { atPort, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const PLUGIN = 'plugins/rtsp-sip';
 const HOST = '192.0.2.40';
 const fx = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
-const banner = (port: number, data: Buffer | string = '', extra: Rec = {}) => ({
-  host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: Buffer.from(data).toString('base64'), ...extra,
-});
+const { banner } = bannersAt(HOST);
 const sentText = (p: { steps?: Array<{ send_b64?: string }> }) => Buffer.from(p.steps?.[0]?.send_b64 ?? '', 'base64').toString('latin1');
 
 describe('rtsp-sip probes silent RTSP and SIP ports', async () => {

@@ -6,8 +6,7 @@
  * holds the greeting alone. Pure and bounded.
  */
 
-import { NumericReply, printable } from "../../../sdk/assemblyscript/index";
-import { splitReplies } from "./replies";
+import { NumericReply, printable, splitReplies } from "../../../sdk/assemblyscript/index";
 
 /** Extensions kept: real servers list a dozen or two. */
 export const MAX_EXTENSIONS: i32 = 64;

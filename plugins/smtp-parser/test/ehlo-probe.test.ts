@@ -7,13 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin } from '../../../sdk/testing/harness.ts';
 import type { Rec } from '../../../sdk/testing/parser-table.ts';
+import { stepSends } from '../../../sdk/testing/sent.ts';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
 const step = (i: number) => fixture(`postfix-3.7.11-debian12-ehlo.step${i}.txt`);
 const HOST = '192.0.2.41';
-const banner = (port: number, data: Buffer | string) => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: Buffer.from(data).toString('base64') });
+const { banner } = bannersAt(HOST);
 const EHLO = 'EHLO pentora.invalid\r\n';
 
 describe('smtp-parser: the smtp-ehlo follow-up', () => {
@@ -25,7 +27,7 @@ describe('smtp-parser: the smtp-ehlo follow-up', () => {
     });
     expect(r.state, r.error).toBe('done');
     const [p] = r.probes.flat();
-    expect((p!.steps ?? []).map((s) => Buffer.from(s.send_b64 ?? '', 'base64').toString('latin1'))).toEqual(['', EHLO, 'QUIT\r\n']);
+    expect(stepSends(p!)).toEqual(['', EHLO, 'QUIT\r\n']);
     const f = (r.written.parsed_services as Rec[])[0]!.fields as Rec;
     expect(f).toMatchObject({ probe: 'smtp-ehlo', hostname: 'mail.pentora.test', ehlo: true, ehlo_greeting: 'mail.pentora.test', starttls: true, size_limit: 10240000 });
     expect(f.extensions).toEqual(['PIPELINING', 'SIZE 10240000', 'VRFY', 'ETRN', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME', 'DSN', 'SMTPUTF8', 'CHUNKING']);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
+import { byteReader, readsAs } from '../../../sdk/testing/reader-table.ts';
 
 const mod: AsModule = await instantiateAs(await compileAs('plugins/smtp-parser/src/__tests__/unit.ts'));
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
@@ -31,11 +32,7 @@ interface Conversation {
 /** What a case expects: any part of the reading. */
 type Want = Omit<Partial<Conversation>, 'ehlo'> & { ehlo?: Partial<Ehlo> };
 
-const read = (data: Buffer | string): Conversation | null => {
-  const { rc, output } = mod.invokeBytes('conversation', typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Conversation | null;
-};
+const read = byteReader<Conversation>(mod, 'conversation');
 
 describe('smtp-parser EHLO: conversations', () => {
   const CASES: Array<[string, Want]> = [
@@ -76,11 +73,7 @@ describe('smtp-parser EHLO: refusals and hostile input', () => {
     ['not SMTP', '* OK IMAP4rev1 ready\r\n', null],
   ];
 
-  it.each(CASES)('%s', (_name, text, want) => {
-    const c = read(text);
-    if (want === null) expect(c).toBeNull();
-    else expect(c).toMatchObject(want);
-  });
+  readsAs(read, CASES);
 
   it('caps 5 000 extensions at 63 (a reply is read to 64 lines) and 5 000 AUTH mechanisms at 16', () => {
     const many = '220 mx\r\n250-mx\r\n' + Array.from({ length: 5000 }, (_, i) => `250-X${i} ${'p'.repeat(300)}\r\n`).join('') + '250 HELP\r\n';

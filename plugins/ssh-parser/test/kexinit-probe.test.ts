@@ -8,15 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runPlugin } from '../../../sdk/testing/harness.ts';
 import type { Rec } from '../../../sdk/testing/parser-table.ts';
+import { sentBy } from '../../../sdk/testing/sent.ts';
 
 const capture = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'openssh-9.2p1-debian12-kexinit.bin'));
 const ident = capture.subarray(0, capture.indexOf(0x0a) + 1);
 const HOST = '192.0.2.11';
-const banner = (port: number, data: Buffer | string) => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: Buffer.from(data).toString('base64') });
+const { banner } = bannersAt(HOST);
 const HELLO = 'SSH-2.0-pentora_0.1\r\n';
-const sends = (r: Awaited<ReturnType<typeof runPlugin>>) => r.probes.flat().map((p) => [p.port, (p.steps ?? []).map((s) => Buffer.from(s.send_b64 ?? '', 'base64').toString('latin1')).join('')]);
 
 describe('ssh-parser: the ssh-kexinit follow-up', () => {
   const run = (network = true) =>
@@ -33,7 +34,7 @@ describe('ssh-parser: the ssh-kexinit follow-up', () => {
   it('sends our identification line to the SSH endpoint and to silent 2222, not to silent 8022', async () => {
     const r = await run();
     expect(r.state, r.error).toBe('done');
-    expect(sends(r).sort()).toEqual([[22, HELLO], [2222, HELLO]]);
+    expect(sentBy(r).sort()).toEqual([[22, HELLO], [2222, HELLO]]);
     expect(r.output.summary).toMatchObject({ banners: 3, identified: 2, probed: 2, answered: 2, by_probe: 1 });
   });
 

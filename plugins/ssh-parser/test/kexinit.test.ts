@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
+import { byteReader } from '../../../sdk/testing/reader-table.ts';
 
 const mod: AsModule = await instantiateAs(await compileAs('plugins/ssh-parser/src/__tests__/unit.ts'));
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
@@ -26,11 +27,7 @@ interface Kex {
   hassh_server?: string;
 }
 
-const kexinit = (data: Buffer): Kex | null => {
-  const { rc, output } = mod.invokeBytes('kexinit', data);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Kex | null;
-};
+const kexinit = byteReader<Kex>(mod, 'kexinit');
 
 /** An SSH binary packet (RFC 4253 §6) around `payload`, with 4..255 bytes of padding to a multiple of 8. */
 const packet = (payload: Buffer): Buffer => {

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { noise } from '../../../sdk/testing/hostile.ts';
 import { ParserTable, atPort, cpe, type BannerData, type FixtureCase, type Rec } from '../../../sdk/testing/parser-table.ts';
 
 const t = new ParserTable({ plugin: 'plugins/ssh-parser', host: '192.0.2.10', probe: 'passive', dir: import.meta.dirname });
@@ -75,20 +76,13 @@ describe('ssh-parser: captured identification strings', () => {
 });
 
 describe('ssh-parser: not SSH, and hostile input', () => {
-  const random = (n: number, seed: number): Buffer => {
-    // A small LCG: deterministic "noise" without a fixture megabyte in git.
-    const b = Buffer.alloc(n);
-    let x = seed;
-    for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-    return b;
-  };
   const NEGATIVE: Array<[string, BannerData]> = [
     ['an HTTP response quoting an SSH line in its body', fixture('not-ssh-http.txt')],
     ['an SMTP greeting', fixture('not-ssh-smtp.txt')],
     ['an "SSH-" line without a numeric protoversion', fixture('not-ssh-bad-proto.txt')],
     ['random bytes', fixture('garbage.bin')],
     ['an empty banner', ''],
-    ['64 KiB of noise', random(65536, 7)],
+    ['64 KiB of noise', noise(65536, 7)],
     ['10 000 pre-banner lines before the identification line', 'x\r\n'.repeat(10_000) + 'SSH-2.0-OpenSSH_9.2p1\r\n'],
     ['64 KiB without a line break', 'A'.repeat(65536)],
   ];

@@ -6,6 +6,8 @@
  * 1.3-only server answers with a protocol_version alert, which still names TLS.
  */
 
+import { ByteWriter } from "../../../sdk/assemblyscript/index";
+
 /** Cipher suites, strongest first, as a current browser orders them, then CBC and 3DES fallbacks for old servers. */
 export const HELLO_SUITES: StaticArray<u16> = [
   0xc02b, // ECDHE-ECDSA-AES128-GCM-SHA256
@@ -38,46 +40,6 @@ const SIG_ALGS: StaticArray<u16> = [
   0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0603, 0x0806, 0x0601, 0x0807, 0x0808, 0x0203, 0x0201,
 ];
 
-class Out {
-  b: u8[] = [];
-
-  u8(v: i32): void {
-    this.b.push(<u8>v);
-  }
-
-  u16(v: i32): void {
-    this.b.push(<u8>(v >> 8));
-    this.b.push(<u8>v);
-  }
-
-  u24(v: i32): void {
-    this.b.push(<u8>(v >> 16));
-    this.b.push(<u8>(v >> 8));
-    this.b.push(<u8>v);
-  }
-
-  bytes(d: Uint8Array): void {
-    for (let i = 0; i < d.length; i++) this.b.push(d[i]);
-  }
-
-  /** Writes a length placeholder of `width` bytes; `close` fills it. */
-  open(width: i32): i32 {
-    const at = this.b.length;
-    for (let i = 0; i < width; i++) this.b.push(0);
-    return at;
-  }
-
-  close(at: i32, width: i32): void {
-    const n = this.b.length - at - width;
-    for (let i = 0; i < width; i++) this.b[at + i] = <u8>(n >> ((width - 1 - i) * 8));
-  }
-
-  done(): Uint8Array {
-    const out = new Uint8Array(this.b.length);
-    for (let i = 0; i < this.b.length; i++) out[i] = this.b[i];
-    return out;
-  }
-}
 
 /** Whether `host` is an IPv4 or IPv6 literal (RFC 6066 §3: literal addresses are not permitted in server_name). */
 export function isIpLiteral(host: string): bool {
@@ -108,7 +70,7 @@ export function sniName(host: string): string {
  * `serverName` when not "" (call `sniName` first), an empty session id.
  */
 export function clientHello(serverName: string, random: Uint8Array): Uint8Array {
-  const o = new Out();
+  const o = new ByteWriter();
   o.u8(22); // handshake record
   o.u16(0x0301); // record version 1.0, as clients send for compatibility (RFC 8446 §5.1)
   const rec = o.open(2);
@@ -154,7 +116,7 @@ export function clientHello(serverName: string, random: Uint8Array): Uint8Array 
   o.close(exts, 2);
   o.close(hs, 3);
   o.close(rec, 2);
-  return o.done();
+  return o.finish();
 }
 
 /** 32 bytes for Random from a seed (clock and endpoint): xorshift64*, not secret, only unique enough per connection. */

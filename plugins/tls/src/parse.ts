@@ -6,7 +6,7 @@
  * was read (or null when the bytes are not TLS at all), never a trap.
  */
 
-import { md5Hex, latin1Bytes } from "../../../sdk/assemblyscript/index";
+import { md5Hex, latin1Bytes, u16be, u24be } from "../../../sdk/assemblyscript/index";
 import { CertInfo, parseCertificate } from "./x509";
 
 export const CONTENT_CCS: i32 = 20;
@@ -89,21 +89,13 @@ export class TlsReply {
   trailing: bool = false;
 }
 
-function u16(d: Uint8Array, p: i32): i32 {
-  return (<i32>d[p] << 8) | <i32>d[p + 1];
-}
-
-function u24(d: Uint8Array, p: i32): i32 {
-  return (<i32>d[p] << 16) | (<i32>d[p + 1] << 8) | <i32>d[p + 2];
-}
-
 /** A record header at `p`: a known content type, major version 3 and a length a record may have. */
 function plausibleHeader(d: Uint8Array, p: i32): bool {
   if (p + 5 > d.length) return false;
   const type = <i32>d[p];
   if (type < CONTENT_CCS || type > CONTENT_APPDATA) return false;
   if (d[p + 1] != 3 || d[p + 2] > 4) return false;
-  const len = u16(d, p + 3);
+  const len = u16be(d, p + 3);
   return len >= 1 && len <= MAX_RECORD;
 }
 
@@ -115,7 +107,7 @@ function plausibleHeader(d: Uint8Array, p: i32): bool {
 export function parseTls(d: Uint8Array): TlsReply | null {
   if (!plausibleHeader(d, 0)) return null;
   const firstType = <i32>d[0];
-  const firstLen = u16(d, 3);
+  const firstLen = u16be(d, 3);
   if (firstType == CONTENT_ALERT) {
     if (firstLen != 2 || d.length < 7 || (d[5] != 1 && d[5] != 2)) return null;
   } else if (firstType == CONTENT_HANDSHAKE) {
@@ -125,7 +117,7 @@ export function parseTls(d: Uint8Array): TlsReply | null {
   }
 
   const out = new TlsReply();
-  out.recordVersion = u16(d, 1);
+  out.recordVersion = u16be(d, 1);
   const hs = new Uint8Array(min(d.length, MAX_HANDSHAKE_BYTES));
   let hsLen = 0;
   let p = 0;
@@ -136,7 +128,7 @@ export function parseTls(d: Uint8Array): TlsReply | null {
       break;
     }
     const type = <i32>d[p];
-    const len = u16(d, p + 3);
+    const len = u16be(d, p + 3);
     const body = p + 5;
     const avail = min(len, d.length - body);
     out.records++;
@@ -168,7 +160,7 @@ function readHandshake(hs: Uint8Array, n: i32, out: TlsReply): void {
   let p = 0;
   while (p + 4 <= n) {
     const type = <i32>hs[p];
-    const len = u24(hs, p + 1);
+    const len = u24be(hs, p + 1);
     const body = p + 4;
     const whole = body + len <= n;
     const end = whole ? body + len : n;
@@ -196,27 +188,27 @@ function readHandshake(hs: Uint8Array, n: i32, out: TlsReply): void {
 function readServerHello(d: Uint8Array, p: i32, end: i32, whole: bool): ServerHello | null {
   if (p + 2 > end) return null;
   const h = new ServerHello();
-  h.legacyVersion = u16(d, p);
+  h.legacyVersion = u16be(d, p);
   h.version = h.legacyVersion;
   p += 2 + 32; // random
   if (p + 1 > end) return h;
   h.sessionIdLength = <i32>d[p];
   p += 1 + h.sessionIdLength;
   if (p + 3 > end) return h;
-  h.cipher = u16(d, p);
+  h.cipher = u16be(d, p);
   h.compression = <i32>d[p + 2];
   p += 3;
   if (p + 2 > end) {
     h.complete = whole && p == end; // extensions are optional (RFC 5246 §7.4.1.3)
     return h;
   }
-  const extEnd = min(p + 2 + u16(d, p), end);
+  const extEnd = min(p + 2 + u16be(d, p), end);
   p += 2;
   while (p + 4 <= extEnd && h.extensions.length < MAX_EXTENSIONS) {
-    const type = u16(d, p);
-    const len = u16(d, p + 2);
+    const type = u16be(d, p);
+    const len = u16be(d, p + 2);
     h.extensions.push(type);
-    if (type == EXT_SUPPORTED_VERSIONS && len == 2 && p + 6 <= extEnd) h.version = u16(d, p + 4);
+    if (type == EXT_SUPPORTED_VERSIONS && len == 2 && p + 6 <= extEnd) h.version = u16be(d, p + 4);
     p += 4 + len;
   }
   h.complete = whole && p == extEnd && extEnd == end;
@@ -227,12 +219,12 @@ function readServerHello(d: Uint8Array, p: i32, end: i32, whole: bool): ServerHe
 function readCertificates(d: Uint8Array, p: i32, end: i32, whole: bool, out: TlsReply): void {
   if (!whole) out.certTruncated = true;
   if (p + 3 > end) return;
-  const claimed = p + 3 + u24(d, p);
+  const claimed = p + 3 + u24be(d, p);
   if (claimed > end) out.certTruncated = true;
   const listEnd = min(claimed, end);
   p += 3;
   while (p + 3 <= listEnd && out.chainLength < MAX_CHAIN) {
-    const len = u24(d, p);
+    const len = u24be(d, p);
     const body = p + 3;
     if (len == 0 || body + len > listEnd) {
       out.certTruncated = true;

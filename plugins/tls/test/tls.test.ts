@@ -13,6 +13,8 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAs, instantiateAs, type AsModule } from '../../../sdk/testing/as-unit.ts';
 import { runPlugin, type CannedTcp } from '../../../sdk/testing/harness.ts';
+import { byteReader } from '../../../sdk/testing/reader-table.ts';
+import { bannersAt } from '../../../sdk/testing/banners.ts';
 import { runTcpProbes } from '../../../host/net/tcp-probe.ts';
 import { Scope } from '../../../host/net/scope.ts';
 import { Semaphore, TokenBucket } from '../../../host/net/rate-limit.ts';
@@ -52,11 +54,7 @@ interface Summary {
   [key: string]: unknown;
 }
 
-function summary(bytes: Uint8Array): Summary | null {
-  const { rc, output } = mod.invokeBytes('summary', bytes);
-  expect(rc).toBe(0);
-  return JSON.parse(output) as Summary | null;
-}
+const summary = byteReader<Summary>(() => mod, 'summary');
 
 // ---------------------------------------------------------------- ClientHello
 
@@ -384,7 +382,7 @@ describe('tls: hostile replies neither trap nor grow', () => {
 // ------------------------------------------------------------------- in the sandbox
 
 const HOST = '127.0.0.1';
-const silent = (port: number) => ({ host: HOST, port, protocol: 'tcp', probe: 'passive', data_b64: '' });
+const { silent } = bannersAt(HOST);
 type Rec = Record<string, unknown> & { port: number; fields: Summary; service: string };
 
 describe('tls: the plugin in the sandbox', () => {

@@ -7,7 +7,8 @@
  * (2.2.2.10: major, minor, build) — what `smb-os-discovery` tools read.
  */
 
-import { u16le, u32le, u64le, utf16, filetimeIso, indexOf } from "./wire";
+import { u16le, u32le, u64le } from "../../../sdk/assemblyscript/index";
+import { utf16, filetimeIso, indexOf } from "./wire";
 
 const NTLMSSP: Uint8Array = bytesOf("NTLMSSP\0");
 

@@ -8,7 +8,8 @@
  * than RDP 5.2 negotiation (Windows 2000/XP/2003 before SP1 and similar).
  */
 
-import { u16le, u32le, u16be, hexOf } from "./wire";
+import { u16le, u32le, u16be } from "../../../sdk/assemblyscript/index";
+import { hexOf } from "./wire";
 
 export const PROTOCOL_RDP: u32 = 0;
 export const PROTOCOL_SSL: u32 = 1;

@@ -8,7 +8,8 @@
  * Pure and bounded: every offset is checked against the message.
  */
 
-import { u16le, u32le, u64le, u16be, utf16, guidAt, guidAsName, filetimeIso, hexOf } from "./wire";
+import { u16le, u32le, u64le, u16be } from "../../../sdk/assemblyscript/index";
+import { utf16, guidAt, guidAsName, filetimeIso, hexOf } from "./wire";
 import { NtlmChallenge, findChallenge, spnegoMechs, spnegoHint } from "./ntlm";
 
 // ---- Requests ----

@@ -1,20 +1,6 @@
-/** Little-endian fields, UTF-16LE strings, GUIDs and FILETIMEs as SMB and NTLM lay them out ([MS-DTYP] 2.3.3, 2.3.4). */
+/** UTF-16LE strings, GUIDs and FILETIMEs as SMB and NTLM lay them out ([MS-DTYP] 2.3.3, 2.3.4); integers are the SDK's (sdk/assemblyscript/wire.ts). */
 
-export function u16le(b: Uint8Array, at: i32): i32 {
-  return <i32>b[at] | (<i32>b[at + 1] << 8);
-}
-
-export function u32le(b: Uint8Array, at: i32): u32 {
-  return <u32>b[at] | (<u32>b[at + 1] << 8) | (<u32>b[at + 2] << 16) | (<u32>b[at + 3] << 24);
-}
-
-export function u64le(b: Uint8Array, at: i32): u64 {
-  return <u64>u32le(b, at) | (<u64>u32le(b, at + 4) << 32);
-}
-
-export function u16be(b: Uint8Array, at: i32): i32 {
-  return (<i32>b[at] << 8) | <i32>b[at + 1];
-}
+import { u16le } from "../../../sdk/assemblyscript/index";
 
 /** UTF-16LE text at [at, at+len): ASCII kept, any other code unit as "?", at most `maxChars`. */
 export function utf16(b: Uint8Array, at: i32, len: i32, maxChars: i32): string {

@@ -18,13 +18,12 @@
  */
 
 import dgram from 'node:dgram';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
+import { pluginFixture, replayOn } from '../../../sdk/testing/replay-servers.ts';
 
 const host = process.argv[2] ?? '127.0.0.1';
-const win = (f: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', f));
-const ns = (f: string) => fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'netservices', 'test', 'fixtures', f));
+const win = (f: string) => pluginFixture('windows', f);
+const ns = (f: string) => pluginFixture('netservices', f);
 
 /** [what a request contains, the reply] per TCP port; a reply is sent once per matching chunk. */
 const TCP: Record<number, Array<[Buffer, Buffer]>> = {
@@ -51,20 +50,7 @@ const bound = () => {
 };
 
 for (const [port, answers] of Object.entries(TCP)) {
-  const server = net.createServer((sock) => {
-    sock.on('error', () => undefined);
-    let seen = Buffer.alloc(0);
-    sock.on('data', (d) => {
-      seen = Buffer.concat([seen, d]).subarray(-65536);
-      for (const [want, reply] of answers) {
-        if (seen.includes(want)) {
-          sock.write(reply);
-          seen = Buffer.alloc(0);
-          return;
-        }
-      }
-    });
-  });
+  const server = net.createServer((sock) => replayOn(sock, { answers }));
   server.listen(Number(port), host, bound);
   servers.push(server);
 }

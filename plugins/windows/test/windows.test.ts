@@ -9,13 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bannerRecord } from '../../../sdk/testing/banners.ts';
 import { runPlugin, type RunResult, type CannedTcp } from '../../../sdk/testing/harness.ts';
 
 const PLUGIN = 'plugins/windows';
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(import.meta.dirname, 'fixtures', name));
 type Rec = Record<string, unknown>;
-const silent = (host: string, port: number): Rec => ({ host, port, protocol: 'tcp', probe: 'passive', data_b64: '' });
-const banner = (host: string, port: number, data: Buffer, probe = 'input'): Rec => ({ host, port, protocol: 'tcp', probe, data_b64: data.toString('base64') });
+const silent = (host: string, port: number): Rec => bannerRecord(host, port, '');
+const banner = (host: string, port: number, data: Buffer, probe = 'input'): Rec => bannerRecord(host, port, data, { probe });
 
 // The requests the Samba and xrdp fixtures answered (captured with these bytes; see fixtures/README.md).
 const SMB2_NEGOTIATE =

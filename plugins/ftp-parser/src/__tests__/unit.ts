@@ -1,11 +1,11 @@
 /**
- * The FTP conversation reader (src/parse.ts, src/replies.ts) over bytes the
+ * The FTP conversation reader (src/parse.ts; splitReplies of sdk/assemblyscript/lines.ts) over bytes the
  * test hands in: `conversation` writes what it read as JSON (null when the
  * bytes are not replies), for test/parse.test.ts's tables.
  */
 
 import { JsonValue } from "../../../../sdk/assemblyscript/json";
-import { writeOutput } from "../../../../sdk/assemblyscript/host";
+import { inputBytes, writeJson } from "../../../../sdk/assemblyscript/unit-io";
 import { latin1 } from "../../../../sdk/assemblyscript/bytes";
 import { NumericReply } from "../../../../sdk/assemblyscript/lines";
 import { parseConversation, featSupported, featureList, systemType } from "../parse";
@@ -18,9 +18,7 @@ function reply(r: NumericReply): JsonValue {
 }
 
 export function conversation(ptr: usize, len: i32): i32 {
-  const data = new Uint8Array(len);
-  memory.copy(data.dataStart, ptr, <usize>len);
-  const c = parseConversation(latin1(data));
+  const c = parseConversation(latin1(inputBytes(ptr, len)));
   let out = JsonValue.null();
   if (c !== null) {
     out = JsonValue.obj().set("greeting", reply(c.greeting));
@@ -34,6 +32,6 @@ export function conversation(ptr: usize, len: i32): i32 {
     const syst = c.syst;
     if (syst !== null) out.set("syst", reply(syst)).setStr("system", systemType(syst));
   }
-  writeOutput(String.UTF8.encode(out.toString()));
+  writeJson(out);
   return 0;
 }

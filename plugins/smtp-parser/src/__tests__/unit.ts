@@ -1,11 +1,11 @@
 /**
- * The SMTP conversation reader (src/parse.ts, src/replies.ts) over bytes the
+ * The SMTP conversation reader (src/parse.ts; splitReplies of sdk/assemblyscript/lines.ts) over bytes the
  * test hands in: `conversation` writes what it read as JSON (null when the
  * bytes are not replies), for test/parse.test.ts's tables.
  */
 
 import { JsonValue } from "../../../../sdk/assemblyscript/json";
-import { writeOutput } from "../../../../sdk/assemblyscript/host";
+import { inputBytes, writeJson } from "../../../../sdk/assemblyscript/unit-io";
 import { latin1 } from "../../../../sdk/assemblyscript/bytes";
 import { parseConversation, parseEhlo } from "../parse";
 export { alloc, dealloc } from "../../../../sdk/assemblyscript/exports";
@@ -17,9 +17,7 @@ function strings(list: string[]): JsonValue {
 }
 
 export function conversation(ptr: usize, len: i32): i32 {
-  const data = new Uint8Array(len);
-  memory.copy(data.dataStart, ptr, <usize>len);
-  const c = parseConversation(latin1(data));
+  const c = parseConversation(latin1(inputBytes(ptr, len)));
   let out = JsonValue.null();
   if (c !== null) {
     out = JsonValue.obj().setInt("code", c.greeting.code).set("greeting", strings(c.greeting.lines));
@@ -40,6 +38,6 @@ export function conversation(ptr: usize, len: i32): i32 {
       );
     }
   }
-  writeOutput(String.UTF8.encode(out.toString()));
+  writeJson(out);
   return 0;
 }

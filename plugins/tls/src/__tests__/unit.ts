@@ -6,28 +6,23 @@
 
 import { JsonValue, latin1, base64Encode } from "../../../../sdk/assemblyscript/index";
 import { writeOutput } from "../../../../sdk/assemblyscript/host";
+import { inputBytes, writeJson } from "../../../../sdk/assemblyscript/unit-io";
 import { parseTls } from "../parse";
 import { tlsFields } from "../fields";
 import { clientHello, sniName, helloRandom } from "../hello";
 export { alloc, dealloc } from "../../../../sdk/assemblyscript/exports";
 
-function bytesAt(ptr: usize, len: i32): Uint8Array {
-  const data = new Uint8Array(len);
-  memory.copy(data.dataStart, ptr, <usize>len);
-  return data;
-}
-
 /** The fields of a reply, or `null` when it is not TLS. */
 export function summary(ptr: usize, len: i32): i32 {
-  const r = parseTls(bytesAt(ptr, len));
+  const r = parseTls(inputBytes(ptr, len));
   const doc = r === null ? JsonValue.null() : tlsFields(r);
-  writeOutput(String.UTF8.encode(doc.toString()));
+  writeJson(doc);
   return 0;
 }
 
 /** base64 of the ClientHello for the host name in the input (Random from seed 1). */
 export function hello(ptr: usize, len: i32): i32 {
-  const host = latin1(bytesAt(ptr, len));
+  const host = latin1(inputBytes(ptr, len));
   writeOutput(String.UTF8.encode(base64Encode(clientHello(sniName(host), helloRandom(1)))));
   return 0;
 }
