@@ -69,6 +69,17 @@ export class JsonValue {
     v.items = [];
     return v;
   }
+  /**
+   * An array of the strings in `list`, in order.
+   *
+   * @example
+   *   fields.set("extensions", JsonValue.strs(["PIPELINING", "STARTTLS"])); // ["PIPELINING","STARTTLS"]
+   */
+  static strs(list: string[]): JsonValue {
+    const a = JsonValue.arr();
+    for (let i = 0; i < list.length; i++) a.items!.push(JsonValue.str(unchecked(list[i])));
+    return a;
+  }
   static obj(): JsonValue {
     const v = new JsonValue();
     v.kind = JSON_OBJ;

@@ -23,12 +23,6 @@ const POP3_PROBE: string = "pop3-capa";
 /** A greeting no rule names is IMAP or POP3 by its shape alone. */
 const SHAPE_CONFIDENCE: i32 = 60;
 
-function strings(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(unchecked(list[i])));
-  return a;
-}
-
 /** The product a greeting names (first `on` rule), its OS hint from `mail.os` when the rule gave none; a bare match when no rule names it. */
 function productOf(on: string, text: string): ProductMatch {
   const r: RuleMatch | null = RULES.first(on, text);
@@ -59,11 +53,11 @@ function imapParsed(b: Banner, r: ImapReading): ParsedBanner {
   const service = b.tls ? "imaps" : "imap";
   const fields = JsonValue.obj().setStr("status", r.status).setStr("greeting", r.text);
   if (r.capabilities.length > 0) {
-    fields.set("capabilities", strings(r.capabilities));
+    fields.set("capabilities", JsonValue.strs(r.capabilities));
     fields.setBool("starttls", r.capabilities.includes("STARTTLS"));
     fields.setBool("login_disabled", r.capabilities.includes("LOGINDISABLED"));
     const auth = authMechanisms(r.capabilities);
-    if (auth.length > 0) fields.set("auth_mechanisms", strings(auth));
+    if (auth.length > 0) fields.set("auth_mechanisms", JsonValue.strs(auth));
   }
   const m = productOf("imap.greeting", r.text);
   addRuleFields(fields, m);
@@ -76,7 +70,7 @@ function pop3Parsed(b: Banner, r: Pop3Reading): ParsedBanner {
   if (r.capaAnswered) {
     fields.setBool("capa", r.capaOk);
     if (r.capaOk) {
-      fields.set("capabilities", strings(r.capabilities));
+      fields.set("capabilities", JsonValue.strs(r.capabilities));
       let stls = false;
       let user = false;
       for (let i = 0; i < r.capabilities.length; i++) {
@@ -86,7 +80,7 @@ function pop3Parsed(b: Banner, r: Pop3Reading): ParsedBanner {
       }
       fields.setBool("starttls", stls);
       fields.setBool("user_login", user);
-      if (r.sasl.length > 0) fields.set("auth_mechanisms", strings(r.sasl));
+      if (r.sasl.length > 0) fields.set("auth_mechanisms", JsonValue.strs(r.sasl));
       if (r.implementation.length > 0) fields.setStr("implementation", r.implementation);
     }
   }

@@ -25,12 +25,6 @@ const TELNET_PROBE: string = "telnet-read";
 const VNC_PORTS: i32[] = [5900, 5901, 5902, 5903, 5904, 5905, 5906, 5907, 5908, 5909, 5910];
 const RSYNC_PORT: i32 = 873;
 
-function strings(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(unchecked(list[i])));
-  return a;
-}
-
 /** Rule fields copied into the record's fields (non-empty values only). */
 function addRuleFields(fields: JsonValue, m: RuleMatch): void {
   const keys = m.fields.keys();
@@ -46,7 +40,7 @@ function startsWithIac(b: Uint8Array): bool {
 }
 
 function telnetParsed(b: Banner, r: TelnetReading, negotiated: bool): ParsedBanner {
-  const fields = JsonValue.obj().set("options", strings(r.options)).set("banner", strings(r.lines)).setBool("login_prompt", hasLoginPrompt(r));
+  const fields = JsonValue.obj().set("options", JsonValue.strs(r.options)).set("banner", JsonValue.strs(r.lines)).setBool("login_prompt", hasLoginPrompt(r));
   let m: ProductMatch | null = null;
   let evidence = "";
   for (let i = 0; i < r.lines.length && m === null; i++) {
@@ -81,7 +75,7 @@ function telnetParsed(b: Banner, r: TelnetReading, negotiated: bool): ParsedBann
 function rfbParsed(b: Banner, r: RfbReading): ParsedBanner {
   const fields = JsonValue.obj().setStr("protocol_version", r.major.toString() + "." + r.minor.toString());
   if (r.answered) {
-    fields.set("security_types", strings(r.security));
+    fields.set("security_types", JsonValue.strs(r.security));
     const codes = JsonValue.arr();
     for (let i = 0; i < r.securityCodes.length; i++) codes.push(JsonValue.int(unchecked(r.securityCodes[i])));
     fields.set("security_type_codes", codes);
@@ -100,8 +94,8 @@ function rfbParsed(b: Banner, r: RfbReading): ParsedBanner {
 }
 
 function rsyncParsed(b: Banner, r: RsyncReading, line: string): ParsedBanner {
-  const fields = JsonValue.obj().setStr("protocol", r.protocol).set("digests", strings(r.digests));
-  if (r.motd.length > 0) fields.set("motd", strings(r.motd));
+  const fields = JsonValue.obj().setStr("protocol", r.protocol).set("digests", JsonValue.strs(r.digests));
+  if (r.motd.length > 0) fields.set("motd", JsonValue.strs(r.motd));
   if (r.listed || r.modules.length > 0) {
     const mods = JsonValue.arr();
     for (let i = 0; i < r.modules.length; i++) {

@@ -19,12 +19,6 @@ const BARE_CONFIDENCE: i32 = 60;
 /** Taken off a rule's confidence when the match has no version. */
 const UNVERSIONED_PENALTY: i32 = 10;
 
-function strList(items: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < items.length; i++) a.push(JsonValue.str(printable(unchecked(items[i]), 64)));
-  return a;
-}
-
 /** The service name: nmap's `rtsp` and `sip` (`sip-tls` over TLS, RFC 3261 §26.2; RTSP over TLS is `rtsps`). */
 export function serviceOf(m: HttpMessage, tls: bool): string {
   if (m.protocol == "RTSP") return tls ? "rtsps" : "rtsp";
@@ -39,9 +33,9 @@ export function fieldsOf(m: HttpMessage): JsonValue {
   if (ua.length > 0) f.setStr("user_agent", printable(ua, FIELD_VALUE_MAX));
   // RTSP lists its methods in Public (RFC 2326 §12.28), SIP in Allow (RFC 3261 §20.5).
   const methods = methodList(m.protocol == "RTSP" ? m.get("public") : m.get("allow"), MAX_LIST);
-  if (methods.length > 0) f.set("methods", strList(methods));
+  if (methods.length > 0) f.set("methods", JsonValue.strs(methods.map<string>((s: string): string => printable(s, 64))));
   const supported = methodList(m.get("supported"), MAX_LIST);
-  if (supported.length > 0) f.set("supported", strList(supported));
+  if (supported.length > 0) f.set("supported", JsonValue.strs(supported.map<string>((s: string): string => printable(s, 64))));
   const headers = JsonValue.obj();
   for (let i = 0; i < m.fields.length; i++) {
     const h = unchecked(m.fields[i]);

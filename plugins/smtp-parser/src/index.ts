@@ -25,20 +25,14 @@ const HINT_PORTS: i32[] = [25, 587];
 /** RFC 2606 reserves .invalid: the EHLO domain names no real host. */
 const EHLO: string = "EHLO pentora.invalid\r\n";
 
-function strings(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(unchecked(list[i])));
-  return a;
-}
-
 /** The EHLO reply's fields: `ehlo` (accepted), `extensions`, `starttls`, `auth_mechanisms`, `size_limit`. */
 function addEhloFields(fields: JsonValue, e: Ehlo): void {
   fields.setBool("ehlo", e.ok);
   if (!e.ok) return;
   fields.setStr("ehlo_greeting", e.greeting);
-  fields.set("extensions", strings(e.extensions));
+  fields.set("extensions", JsonValue.strs(e.extensions));
   fields.setBool("starttls", e.starttls);
-  if (e.auth.length > 0) fields.set("auth_mechanisms", strings(e.auth));
+  if (e.auth.length > 0) fields.set("auth_mechanisms", JsonValue.strs(e.auth));
   if (e.size >= 0) fields.setInt("size_limit", e.size);
 }
 

@@ -43,19 +43,13 @@ function nameJson(n: DName): JsonValue {
   return o;
 }
 
-function strList(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(printable(list[i], MAX_FIELD_CHARS)));
-  return a;
-}
-
 /** The leaf certificate's summary. */
 export function certJson(c: CertInfo): JsonValue {
   const o = JsonValue.obj();
   o.set("subject", nameJson(c.subject)).setStr("subject_dn", printable(c.subject.text, MAX_DN_FIELD_CHARS));
   o.set("issuer", nameJson(c.issuer)).setStr("issuer_dn", printable(c.issuer.text, MAX_DN_FIELD_CHARS));
-  if (c.sanDns.length > 0) o.set("san_dns", strList(c.sanDns));
-  if (c.sanIp.length > 0) o.set("san_ip", strList(c.sanIp));
+  if (c.sanDns.length > 0) o.set("san_dns", JsonValue.strs(c.sanDns.map<string>((s: string): string => printable(s, MAX_FIELD_CHARS))));
+  if (c.sanIp.length > 0) o.set("san_ip", JsonValue.strs(c.sanIp.map<string>((s: string): string => printable(s, MAX_FIELD_CHARS))));
   if (c.notBefore.length > 0) o.setStr("not_before", c.notBefore);
   if (c.notAfter.length > 0) o.setStr("not_after", c.notAfter);
   if (c.keyType.length > 0) o.setStr("key_type", printable(c.keyType, 64));

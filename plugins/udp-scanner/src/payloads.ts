@@ -10,7 +10,7 @@
  * IKE_SA_INIT needs a Diffie-Hellman public value per proposal).
  */
 
-import { ByteWriter, berUint, concat, tlv } from "./bytes";
+import { ByteWriter, berTlv, berUint, concatBytes } from "../../../sdk/assemblyscript/index";
 
 /**
  * At most this many requests go to one port, over all its rounds (each
@@ -160,13 +160,13 @@ export const SYS_DESCR_OID = "1.3.6.1.2.1.1.1.0";
  * (RFC 3416 §3 for the PDU). "public" is the read community agents ship with.
  */
 export function snmpGetSysDescr(version: i32, community: string, requestId: u32): Uint8Array {
-  const varbind = tlv(0x30, concat([tlv(0x06, berOid(SYS_DESCR_OID)), tlv(0x05, new Uint8Array(0))]));
-  const pdu = tlv(
+  const varbind = berTlv(0x30, concatBytes([berTlv(0x06, berOid(SYS_DESCR_OID)), berTlv(0x05, new Uint8Array(0))]));
+  const pdu = berTlv(
     0xa0,
-    concat([tlv(0x02, berUint(requestId)), tlv(0x02, berUint(0)), tlv(0x02, berUint(0)), tlv(0x30, varbind)]),
+    concatBytes([berTlv(0x02, berUint(requestId)), berTlv(0x02, berUint(0)), berTlv(0x02, berUint(0)), berTlv(0x30, varbind)]),
   );
   const communityBytes = new ByteWriter().ascii(community).finish();
-  return tlv(0x30, concat([tlv(0x02, berUint(<u32>version)), tlv(0x04, communityBytes), pdu]));
+  return berTlv(0x30, concatBytes([berTlv(0x02, berUint(<u32>version)), berTlv(0x04, communityBytes), pdu]));
 }
 
 /**

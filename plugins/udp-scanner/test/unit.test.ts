@@ -1,4 +1,4 @@
-/** The udp-scanner's payload builders (src/payloads.ts, src/bytes.ts), byte for byte, in AssemblyScript. */
+/** The udp-scanner's payload builders (src/payloads.ts, over the SDK's wire.ts and ber.ts), byte for byte, in AssemblyScript. */
 
 import { describe, expect, it } from 'vitest';
 import { runAsUnit } from '../../../sdk/testing/as-unit.ts';

@@ -14,12 +14,6 @@ const RULES = RuleSet.parse(RULES_JSON);
 /** Confidence of a print that proves the protocol but names no product. */
 const PROTOCOL_ONLY: i32 = 70;
 
-function strings(values: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < values.length; i++) a.push(JsonValue.str(values[i]));
-  return a;
-}
-
 function printOf(b: Banner, service: string, m: RuleMatch | null, evidence: string): JsonValue {
   if (m === null) return b.fingerprint(service, "", "", "", PROTOCOL_ONLY).setStr("evidence", evidence);
   return b.print(service, m, evidence);
@@ -52,14 +46,14 @@ export function smbRecord(b: Banner, r: SmbReply): ParsedBanner {
       f.setBool("signing_enabled", signingEnabled).setBool("signing_required", signingRequired);
       f.setStr("security_mode", hexOf(<u32>r.securityMode, 2)).setStr("server_guid", r.serverGuid);
       f.setStr("capabilities", hexOf(r.capabilities, 8));
-      if (r.smb2) f.set("capability_names", strings(r.capabilityNames()));
+      if (r.smb2) f.set("capability_names", JsonValue.strs(r.capabilityNames()));
     }
     if (r.maxRead > 0) f.setInt("max_read", r.maxRead).setInt("max_write", r.maxWrite).setInt("max_transact", r.maxTransact);
     if (r.systemTime.length > 0) f.setStr("system_time", r.systemTime);
     if (r.startTime.length > 0) f.setStr("server_start_time", r.startTime);
     if (r.preauthHash >= 0) f.setInt("preauth_hash", r.preauthHash);
     if (r.cipher >= 0) f.setInt("cipher", r.cipher);
-    if (r.mechs.length > 0) f.set("security_mechanisms", strings(r.mechs));
+    if (r.mechs.length > 0) f.set("security_mechanisms", JsonValue.strs(r.mechs));
     if (r.negHint.length > 0) f.setStr("spnego_hint", printable(r.negHint, 128));
   }
   const c = r.ntlm;
@@ -102,7 +96,7 @@ export function rdpRecord(b: Banner, r: RdpReply): ParsedBanner {
   const service = "ms-wbt-server";
   const f = JsonValue.obj().setStr("negotiation", r.kind).setStr("x224_src_ref", hexOf(<u32>r.srcRef, 4));
   if (r.kind == "response") {
-    f.setStr("selected_protocol", protocolName(r.selected)).setStr("flags", hexOf(<u32>r.flags, 2)).set("flag_names", strings(flagNames(r.flags)));
+    f.setStr("selected_protocol", protocolName(r.selected)).setStr("flags", hexOf(<u32>r.flags, 2)).set("flag_names", JsonValue.strs(flagNames(r.flags)));
     f.setBool("nla", r.selected == 2 || r.selected == 8);
   } else if (r.kind == "failure") f.setStr("failure", failureName(r.failureCode));
   const text = r.summary();

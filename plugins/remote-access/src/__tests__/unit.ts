@@ -5,38 +5,26 @@
  */
 
 import { JsonValue } from "../../../../sdk/assemblyscript/json";
-import { writeOutput } from "../../../../sdk/assemblyscript/host";
+import { inputBytes, writeJson } from "../../../../sdk/assemblyscript/unit-io";
 import { latin1 } from "../../../../sdk/assemblyscript/bytes";
 import { parseTelnet, hasLoginPrompt } from "../telnet";
 import { parseRfb } from "../rfb";
 import { parseRsync } from "../rsync";
 export { alloc, dealloc } from "../../../../sdk/assemblyscript/exports";
 
-function strings(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(list[i]));
-  return a;
-}
-
-function input(ptr: usize, len: i32): Uint8Array {
-  const data = new Uint8Array(len);
-  memory.copy(data.dataStart, ptr, <usize>len);
-  return data;
-}
-
 function emit(v: JsonValue): i32 {
-  writeOutput(String.UTF8.encode(v.toString()));
+  writeJson(v);
   return 0;
 }
 
 export function telnet(ptr: usize, len: i32): i32 {
-  const r = parseTelnet(input(ptr, len));
+  const r = parseTelnet(inputBytes(ptr, len));
   if (r === null) return emit(JsonValue.null());
-  return emit(JsonValue.obj().set("options", strings(r.options)).setInt("commands", r.commands).set("lines", strings(r.lines)).setBool("login_prompt", hasLoginPrompt(r)));
+  return emit(JsonValue.obj().set("options", JsonValue.strs(r.options)).setInt("commands", r.commands).set("lines", JsonValue.strs(r.lines)).setBool("login_prompt", hasLoginPrompt(r)));
 }
 
 export function rfb(ptr: usize, len: i32): i32 {
-  const r = parseRfb(input(ptr, len));
+  const r = parseRfb(inputBytes(ptr, len));
   if (r === null) return emit(JsonValue.null());
   const codes = JsonValue.arr();
   for (let i = 0; i < r.securityCodes.length; i++) codes.push(JsonValue.int(r.securityCodes[i]));
@@ -46,14 +34,14 @@ export function rfb(ptr: usize, len: i32): i32 {
       .setInt("major", r.major)
       .setInt("minor", r.minor)
       .setBool("answered", r.answered)
-      .set("security", strings(r.security))
+      .set("security", JsonValue.strs(r.security))
       .set("codes", codes)
       .setStr("failure", r.failure),
   );
 }
 
 export function rsync(ptr: usize, len: i32): i32 {
-  const r = parseRsync(latin1(input(ptr, len)));
+  const r = parseRsync(latin1(inputBytes(ptr, len)));
   if (r === null) return emit(JsonValue.null());
   const mods = JsonValue.arr();
   for (let i = 0; i < r.modules.length; i++) mods.push(JsonValue.obj().setStr("name", r.modules[i].name).setStr("comment", r.modules[i].comment));
@@ -61,8 +49,8 @@ export function rsync(ptr: usize, len: i32): i32 {
     JsonValue.obj()
       .setStr("protocol", r.protocol)
       .setInt("major", r.major)
-      .set("digests", strings(r.digests))
-      .set("motd", strings(r.motd))
+      .set("digests", JsonValue.strs(r.digests))
+      .set("motd", JsonValue.strs(r.motd))
       .set("modules", mods)
       .setBool("listed", r.listed)
       .setStr("error", r.error),

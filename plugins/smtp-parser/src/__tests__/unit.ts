@@ -10,17 +10,11 @@ import { latin1 } from "../../../../sdk/assemblyscript/bytes";
 import { parseConversation, parseEhlo } from "../parse";
 export { alloc, dealloc } from "../../../../sdk/assemblyscript/exports";
 
-function strings(list: string[]): JsonValue {
-  const a = JsonValue.arr();
-  for (let i = 0; i < list.length; i++) a.push(JsonValue.str(list[i]));
-  return a;
-}
-
 export function conversation(ptr: usize, len: i32): i32 {
   const c = parseConversation(latin1(inputBytes(ptr, len)));
   let out = JsonValue.null();
   if (c !== null) {
-    out = JsonValue.obj().setInt("code", c.greeting.code).set("greeting", strings(c.greeting.lines));
+    out = JsonValue.obj().setInt("code", c.greeting.code).set("greeting", JsonValue.strs(c.greeting.lines));
     const r = c.ehlo;
     if (r !== null) {
       const e = parseEhlo(r);
@@ -30,9 +24,9 @@ export function conversation(ptr: usize, len: i32): i32 {
           .setInt("code", r.code)
           .setBool("ok", e.ok)
           .setStr("greeting", e.greeting)
-          .set("extensions", strings(e.extensions))
-          .set("keywords", strings(e.keywords))
-          .set("auth", strings(e.auth))
+          .set("extensions", JsonValue.strs(e.extensions))
+          .set("keywords", JsonValue.strs(e.keywords))
+          .set("auth", JsonValue.strs(e.auth))
           .setInt("size", e.size)
           .setBool("starttls", e.starttls),
       );

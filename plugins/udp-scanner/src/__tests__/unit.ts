@@ -7,7 +7,7 @@
 import { check, expectStr, expectInt, report } from "../../../../sdk/assemblyscript/unit";
 import { latin1 } from "../../../../sdk/assemblyscript/index";
 import { berOid, buildPayload, requestsFor, snmpGetSysDescr, ntpClient, MAX_REQUESTS_PER_PORT } from "../payloads";
-import { berUint, tlv } from "../bytes";
+import { berTlv, berUint } from "../../../../sdk/assemblyscript/index";
 
 function hex(b: Uint8Array): string {
   let s = "";
@@ -84,9 +84,9 @@ export function run(): i32 {
   expectStr("berUint 0xffffffff", hex(berUint(0xffffffff)), "00ffffffff");
   expectStr("OID sysDescr.0", hex(berOid("1.3.6.1.2.1.1.1.0")), "2b06010201010100");
   expectStr("OID with a multi-byte arc (4542)", hex(berOid("1.3.6.1.4.1.4542")), "2b06010401a33e");
-  expectStr("tlv short length", hex(tlv(0x04, new Uint8Array(3))), "0403000000");
-  expectStr("tlv long length (200)", hex(tlv(0x04, new Uint8Array(200))).substring(0, 6), "0481c8");
-  expectStr("tlv long length (300)", hex(tlv(0x04, new Uint8Array(300))).substring(0, 8), "0482012c");
+  expectStr("tlv short length", hex(berTlv(0x04, new Uint8Array(3))), "0403000000");
+  expectStr("tlv long length (200)", hex(berTlv(0x04, new Uint8Array(200))).substring(0, 6), "0481c8");
+  expectStr("tlv long length (300)", hex(berTlv(0x04, new Uint8Array(300))).substring(0, 8), "0482012c");
 
   // The catalogue: every named payload builds, every port lists distinct ones.
   const ports: i32[] = [53, 111, 123, 137, 161, 623, 1900, 3478, 5060, 5351, 5353, 5683, 11211];
