@@ -169,7 +169,9 @@ export function defaultConfig(workspace: string): PentoraConfig {
       output_bytes: 16 * 2 ** 20,
       hostcall_bytes: 8 * 2 ** 20,
     },
-    workers: os.availableParallelism(),
+    // Plugin instances at once. Most wait on the network (a protocol plugin's probes), so more than
+    // the cores: the twelve protocol plugins of a scan then probe side by side, not two at a time.
+    workers: Math.max(8, os.availableParallelism()),
     plugins: { dirs: [], disabled: [] },
     // `pentora registry serve`'s default address; the pinned root is what makes it trustworthy.
     registry: { url: 'http://127.0.0.1:8080/', root: DEFAULT_REGISTRY_ROOT, max_staleness_hours: 168 },

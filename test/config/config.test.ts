@@ -49,7 +49,7 @@ describe('loadConfig layers', () => {
     expect(config).toEqual(defaultConfig(ws));
     expect(config.scan.rate_pps).toBe(5000);
     expect(config.limits.output_bytes).toBe(16 * 1024 * 1024);
-    expect(config.workers).toBe(os.availableParallelism());
+    expect(config.workers).toBe(Math.max(8, os.availableParallelism()));
     expect(Object.isFrozen(config.scan)).toBe(true);
     expect(Object.isFrozen(config.plugins.dirs)).toBe(true);
     expect(() => {

@@ -29,11 +29,11 @@ class Datastores extends ServiceModule {
       // MySQL greets first, but only after its reverse DNS lookup of the client (unless
       // skip-name-resolve): a slow resolver can outlast the passive read. Wait longer on 3306.
       ServiceProbe.tcp(PROBE_MYSQL, [3306]).greet(4096, 5000, 200),
-      ServiceProbe.tcp(PROBE_REDIS, [6379]).send(latin1Bytes("INFO server\r\n")).read(16384, 1500, 200).fallback(),
+      ServiceProbe.tcp(PROBE_REDIS, [6379]).send(latin1Bytes("INFO server\r\n")).read(8192, 1500, 200).fallback(),
       ServiceProbe.tcp(PROBE_MEMCACHED, [11211]).send(latin1Bytes("version\r\n")).read(256, 1500, 200).until(latin1Bytes("\r\n")).fallback(),
       ServiceProbe.tcp(PROBE_PG_SSL, [5432]).send(sslRequest()).read(1, 1500, 200),
       ServiceProbe.tcp(PROBE_PG_STARTUP, [5432]).send(startupMessage("pentora", "pentora")).read(4096, 1500, 200),
-      ServiceProbe.tcp(PROBE_MONGO, [27017, 27018, 27019]).send(helloProbe()).read(16384, 1500, 300).fallback(),
+      ServiceProbe.tcp(PROBE_MONGO, [27017, 27018, 27019]).send(helloProbe()).read(8192, 1500, 300).fallback(),
     ];
   }
 
