@@ -39,7 +39,9 @@ describe.skipIf(skipReason !== null)(`rawio: batched raw IPv4${skipReason ? ` (s
     const open = vi.spyOn(FilteredReceiver, 'open');
     const srv = await listen();
     try {
-      const ports = [srv.port, ...Array.from({ length: 300 }, (_, i) => 40000 + i)].filter((p, i, a) => a.indexOf(p) === i);
+      // Privileged ports nothing in the suite listens on: the ephemeral range is where other test
+      // files' listen(0) servers come and go on this same loopback while this runs.
+      const ports = [srv.port, ...Array.from({ length: 300 }, (_, i) => 700 + i)].filter((p, i, a) => a.indexOf(p) === i);
       const scope = new Scope(await parseTargets(['127.0.0.1']));
       const r = await synScan({ targets: ['127.0.0.1'], ports, scope, retries: 1, timeoutMs: 300 });
       expect(r.results.filter((x) => x.state === 'open').map((x) => x.port)).toEqual([srv.port]);
