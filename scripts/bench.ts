@@ -30,6 +30,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRanking } from '../sdk/build/gen-top-ports.ts';
 import { buildAll } from '../sdk/build/build-all.ts';
+// A small deterministic generator (mulberry32), so every run has the same listeners.
+import { rng } from './bench-services/common.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(REPO, 'bin', 'pentora.mjs');
@@ -101,17 +103,6 @@ function have(cmd: string): boolean {
 
 // ---- the targets ---------------------------------------------------------
 
-/** A small deterministic generator (mulberry32), so every run has the same listeners. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** pentora's top N TCP ports, as `--top-ports N` selects them (sdk/assemblyscript/top-ports.ts). */
 function topTcp(n: number): number[] {

@@ -189,7 +189,7 @@ export async function waitForPort(ns: string, host: string, port: number, timeou
 
 // ---- numbers and tables ------------------------------------------------------
 
-/** mulberry32, as scripts/bench.ts uses: the same listeners every run for one seed. */
+/** mulberry32 (scripts/bench.ts uses it too): the same listeners every run for one seed. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
