@@ -182,10 +182,6 @@ class Endpoint {
     this.port = port;
     this.protocol = protocol;
   }
-
-  key(): string {
-    return this.host + "|" + this.port.toString() + "|" + this.protocol;
-  }
 }
 
 class Job {
