@@ -35,6 +35,7 @@ import type { Scope } from './scope.ts';
 import { requestChecks } from './request-checks.ts';
 import { MAX_READ_BYTES, clampTimeout, dialProbe, effectiveRead, unbracket, type ProbeOutcome, type TcpProbeRecord } from './tcp-connection.ts';
 import { converseOne } from './tcp-converse.ts';
+import { runBounded } from './bounded.ts';
 
 export { MAX_READ_BYTES, MAX_TIMEOUT_MS, effectiveRead, isSelfConnect } from './tcp-connection.ts';
 export type { TcpProbeRecord, TcpStepRecord } from './tcp-connection.ts';
@@ -75,56 +76,27 @@ export async function runTcpProbes(probes: readonly TcpProbe[], opts: TcpProbeOp
   const addresses = await scopeCheck(probes, opts.scope, opts.plugin);
   const connectTimeoutMs = clampTimeout(opts.connectTimeoutMs);
 
-  const results: TcpProbeResult[] = new Array(probes.length);
   const sockets = new Set<Socket>();
-  const running = new Set<Promise<void>>();
-  let failure: { error: unknown } | null = null;
-  const onAbort = () => {
-    for (const s of sockets) s.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (let i = 0; i < probes.length && !failure && !signal?.aborted; i++) {
-      const probe = probes[i] as TcpProbe;
+  return runBounded(
+    probes,
+    async (probe, i) => {
       const address = addresses[i] as string;
-      // Acquired one at a time: a batch holds at most one place in each queue,
-      // so batches from different plugins interleave fairly.
-      let release: (() => void) | null = null;
-      try {
-        release = await opts.semaphore.acquire(signal);
-        for (const bucket of opts.buckets) await bucket.take(1, signal);
-        signal?.throwIfAborted();
-      } catch (error) {
-        release?.();
-        failure = { error };
-        break;
-      }
-      const done = release;
       // A conversation carries its own reads: the batch's default read is not for it.
-      const outcome = probe.steps
+      const out = await (probe.steps
         ? converseOne(address, probe, probe.steps, connectTimeoutMs, sockets)
-        : probeOne(address, probe, effectiveRead(probe.read ?? opts.defaultRead), connectTimeoutMs, sockets);
-      const task = outcome.then((out) => {
-        results[i] = out.result;
-        try {
-          opts.onRecord?.(out.record);
-        } catch (error) {
-          failure ??= { error };
-        }
-      });
-      const tracked: Promise<void> = task.finally(() => {
-        done();
-        running.delete(tracked);
-      });
-      running.add(tracked);
-    }
-    await Promise.all(running);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-  if (signal?.aborted) throw signal.reason;
-  if (failure) throw failure.error;
-  return results;
+        : probeOne(address, probe, effectiveRead(probe.read ?? opts.defaultRead), connectTimeoutMs, sockets));
+      opts.onRecord?.(out.record);
+      return out.result;
+    },
+    {
+      semaphore: opts.semaphore,
+      buckets: opts.buckets,
+      signal,
+      onAbort: () => {
+        for (const s of sockets) s.destroy();
+      },
+    },
+  );
 }
 
 /**

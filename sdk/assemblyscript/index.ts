@@ -71,3 +71,4 @@ export { ServiceProbe, ServiceModule, ProbeStepSpec, combineConfidence, adaptive
 export { HttpMessage, HeaderField, MessageSyntax, parseHttpMessage, statusLineProtocol, isTchar, trimOws } from "./http-message";
 export { ByteWriter, ByteReader, concatBytes, u16be, u24be, u32be, u16le, u32le, u64le } from "./wire";
 export { berTlv, berUint } from "./ber";
+export { BatchScanModule, BatchFailure, appendRecords, writePlanSummary, portsSpecError } from "./batch-scan";

@@ -33,6 +33,7 @@ import type { Scope } from '../scope.ts';
 import { ipFamily } from '../address.ts';
 import { clampInt, scopeTargets } from './route.ts';
 import { requestChecks } from '../request-checks.ts';
+import { runBounded } from '../bounded.ts';
 
 // Request shape checks shared with the other network host calls (request-checks.ts).
 const checks = requestChecks('net.udp.probe');
@@ -93,55 +94,31 @@ export async function udpProbe(opts: UdpProbeOptions): Promise<UdpProbeOutcome> 
   );
   opts.signal?.throwIfAborted();
 
-  const results: UdpProbeResult[] = new Array(opts.probes.length);
   const stats = { sent: 0, received: 0 };
-  const running = new Set<Promise<void>>();
-  const semaphore = opts.semaphore ?? new Semaphore(256);
+  const buckets = opts.buckets ?? [];
   const sockets = new Set<dgram.Socket>();
-  const onAbort = (): void => {
-    for (const s of sockets) s.close();
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let failure: { error: unknown } | null = null;
-  try {
-    for (let i = 0; i < opts.probes.length && !failure; i++) {
-      const probe = opts.probes[i] as UdpProbe;
+  const results = await runBounded(
+    opts.probes,
+    async (probe, i) => {
       const address = addresses[i] as string;
-      let release: (() => void) | null = null;
-      try {
-        release = await semaphore.acquire(opts.signal);
-        for (const b of opts.buckets ?? []) await b.take(1, opts.signal);
-      } catch (error) {
-        release?.();
-        failure = { error };
-        break;
-      }
-      const done = release;
       const payload = probe.payload_b64 ? Buffer.from(probe.payload_b64, 'base64') : Buffer.alloc(0);
-      const task = probeOne(address, probe.port, payload, { retries, timeoutMs, maxBytes, buckets: opts.buckets ?? [], signal: opts.signal, sockets, stats })
-        .then((r) => {
-          const result: UdpProbeResult = { host: probe.host, port: probe.port, state: r.state, reason: r.reason };
-          if (r.rtt !== undefined) result.rtt_ms = r.rtt;
-          if (r.data) result.data_b64 = r.data.toString('base64');
-          results[i] = result;
-          const target = address.includes(':') ? `[${address}]:${probe.port}` : `${address}:${probe.port}`;
-          opts.onRecord?.({ target, state: r.state, reason: r.reason, sent: payload, ...(r.rtt !== undefined ? { rtt_ms: r.rtt } : {}), ...(r.data ? { recv: r.data } : {}) });
-        })
-        .catch((error: unknown) => {
-          failure ??= { error };
-        });
-      const tracked: Promise<void> = task.finally(() => {
-        done();
-        running.delete(tracked);
-      });
-      running.add(tracked);
-    }
-    await Promise.all(running);
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
-  if (opts.signal?.aborted) throw opts.signal.reason;
-  if (failure) throw failure.error;
+      const r = await probeOne(address, probe.port, payload, { retries, timeoutMs, maxBytes, buckets, signal: opts.signal, sockets, stats });
+      const result: UdpProbeResult = { host: probe.host, port: probe.port, state: r.state, reason: r.reason };
+      if (r.rtt !== undefined) result.rtt_ms = r.rtt;
+      if (r.data) result.data_b64 = r.data.toString('base64');
+      const target = address.includes(':') ? `[${address}]:${probe.port}` : `${address}:${probe.port}`;
+      opts.onRecord?.({ target, state: r.state, reason: r.reason, sent: payload, ...(r.rtt !== undefined ? { rtt_ms: r.rtt } : {}), ...(r.data ? { recv: r.data } : {}) });
+      return result;
+    },
+    {
+      semaphore: opts.semaphore ?? new Semaphore(256),
+      buckets,
+      signal: opts.signal,
+      onAbort: () => {
+        for (const s of sockets) s.close();
+      },
+    },
+  );
 
   const counts: Record<UdpPortState, number> = { open: 0, closed: 0, filtered: 0, 'open|filtered': 0 };
   for (const r of results) counts[r.state]++;

@@ -10,27 +10,27 @@
  */
 
 import {
-  PluginModule,
+  BatchScanModule,
+  BatchFailure,
   ExecuteContext,
   register,
-  contextSet,
+  appendRecords,
   logWarn,
   scanHosts,
   icmpEcho,
+  BatchPlan,
   JsonValue,
   ScanOptions,
   RAW_UNAVAILABLE,
-  SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
 import { hostRecord, METHOD } from "./records";
 
 export * from "../../../sdk/assemblyscript/exports";
 
-class IcmpDiscovery extends PluginModule {
+class IcmpDiscovery extends BatchScanModule {
   private options: ScanOptions = new ScanOptions();
   private up: i32 = 0;
   private down: i32 = 0;
-  private outOfScope: i32 = 0;
   private unavailable: string = "";
 
   execute(ctx: ExecuteContext): string | null {
@@ -39,15 +39,12 @@ class IcmpDiscovery extends PluginModule {
     this.options.timeoutMs = <i32>ctx.config.getInt("timeout_ms", 1000);
     this.up = 0;
     this.down = 0;
-    this.outOfScope = 0;
     this.unavailable = "";
     const hosts = scanHosts(false).hosts;
-    const size = max(<i32>ctx.config.getInt("batch_size", 4096), 1);
-
-    for (let start = 0; start < hosts.length && this.unavailable.length == 0; start += size) {
-      const err = this.ping(hosts.slice(start, min(start + size, hosts.length)));
-      if (err !== null) return err;
-    }
+    // One "port" per host: a batch is batch_size hosts, the ports are not sent.
+    const plan = new BatchPlan(hosts, [0], <i32>ctx.config.getInt("batch_size", 4096));
+    const err = this.runBatches(plan, false);
+    if (err !== null) return err;
 
     ctx.summary.setStr("method", METHOD).setInt("hosts", hosts.length);
     if (this.unavailable.length > 0) {
@@ -55,12 +52,17 @@ class IcmpDiscovery extends PluginModule {
       return null;
     }
     ctx.summary.setInt("up", this.up).setInt("down", this.down);
-    if (this.outOfScope > 0) ctx.summary.setInt("hosts_out_of_scope", this.outOfScope);
+    this.writeOutOfScope(ctx.summary);
     return null;
   }
 
-  /** One host call; records appended. A scope refusal of a batch is retried host by host. */
-  private ping(hosts: string[]): string | null {
+  /** No raw sockets: nothing more to try. */
+  protected stopped(): bool {
+    return this.unavailable.length > 0;
+  }
+
+  /** One host call; records appended. */
+  protected callBatch(hosts: string[], ports: i32[]): BatchFailure | null {
     const b = icmpEcho(hosts, this.options);
     if (!b.ok) {
       if (b.code == RAW_UNAVAILABLE) {
@@ -68,17 +70,7 @@ class IcmpDiscovery extends PluginModule {
         logWarn("ICMP discovery skipped: " + b.error);
         return null;
       }
-      if (b.code != SCOPE_ERROR) return "net.icmp.echo failed: " + b.error;
-      if (hosts.length > 1) {
-        for (let i = 0; i < hosts.length && this.unavailable.length == 0; i++) {
-          const err = this.ping([hosts[i]]);
-          if (err !== null) return err;
-        }
-        return null;
-      }
-      this.outOfScope++;
-      logWarn("skipping " + hosts[0] + ": " + b.error);
-      return null;
+      return new BatchFailure(b.code, "net.icmp.echo failed: " + b.error, b.error);
     }
     const records = JsonValue.arr();
     for (let i = 0; i < b.results.length; i++) {
@@ -87,9 +79,7 @@ class IcmpDiscovery extends PluginModule {
       else this.down++;
       records.push(hostRecord(r));
     }
-    if (records.len() == 0) return null;
-    const w = contextSet("discovered_hosts", records, true);
-    return w.ok ? null : "writing discovered_hosts failed: " + w.code + ": " + w.message;
+    return appendRecords("discovered_hosts", records);
   }
 }
 

@@ -11,10 +11,13 @@
  */
 
 import {
-  PluginModule,
+  BatchScanModule,
+  BatchFailure,
   ExecuteContext,
   register,
-  contextSet,
+  appendRecords,
+  writePlanSummary,
+  portsSpecError,
   logDebug,
   logWarn,
   selectPorts,
@@ -25,7 +28,6 @@ import {
   JsonValue,
   ScanOptions,
   RAW_UNAVAILABLE,
-  SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
 import { Tally } from "./tally";
 
@@ -39,19 +41,18 @@ class BatchOutcome {
   error: string = "";
 }
 
-class SynScanner extends PluginModule {
+class SynScanner extends BatchScanModule {
   private tally: Tally = new Tally();
   private options: ScanOptions = ScanOptions.openOnly();
   private timeoutMs: i32 = 1000;
   /** "syn" until the host says raw sockets are unavailable, then "connect". */
   private method: string = "syn";
   private fallback: string = "";
-  private outOfScope: i32 = 0;
 
   execute(ctx: ExecuteContext): string | null {
     const spec = ctx.config.getStr("ports", "-");
     const ports = selectPorts(spec, <i32>ctx.config.getInt("top_ports", 0), "tcp");
-    if (ports === null) return "invalid ports spec \"" + spec + "\" (expected e.g. \"22,80,8000-8100\" or \"-\")";
+    if (ports === null) return portsSpecError(spec);
     this.timeoutMs = <i32>ctx.config.getInt("timeout_ms", 1000);
     this.options = ScanOptions.openOnly();
     this.options.retries = <i32>ctx.config.getInt("retries", 1);
@@ -59,34 +60,28 @@ class SynScanner extends PluginModule {
     this.tally = new Tally();
     this.method = "syn";
     this.fallback = "";
-    this.outOfScope = 0;
 
     const targets = scanHosts(true);
     const plan = new BatchPlan(targets.hosts, ports, <i32>ctx.config.getInt("batch_size", 65536));
     const batches = plan.count();
     logDebug("SYN scan of " + plan.hosts.length.toString() + " host(s) x " + ports.length.toString() + " port(s) in " + batches.toString() + " batch(es)");
 
-    for (let i = 0; i < batches; i++) {
-      const err = this.scan(plan.hostsAt(i), plan.portsAt(i));
-      if (err !== null) return "batch " + (i + 1).toString() + " of " + batches.toString() + ": " + err;
-    }
+    const err = this.runBatches(plan, true);
+    if (err !== null) return err;
 
     ctx.summary.setStr("method", this.method);
     if (this.fallback.length > 0) ctx.summary.setStr("fallback", this.fallback);
-    ctx.summary.setInt("hosts", plan.hosts.length);
-    if (targets.down > 0) ctx.summary.setInt("hosts_down", targets.down);
-    ctx.summary.setInt("ports", ports.length).setInt("batches", batches);
+    writePlanSummary(ctx.summary, targets, plan);
     this.tally.writeSummary(ctx.summary);
-    if (this.outOfScope > 0) ctx.summary.setInt("hosts_out_of_scope", this.outOfScope);
+    this.writeOutOfScope(ctx.summary);
     return null;
   }
 
   /**
-   * Scans one batch and appends its open ports. A scope refusal skips the
-   * named host (a multi-host batch is retried host by host); any other
-   * failure but RAW_UNAVAILABLE ends the scan with that error.
+   * Scans one batch and appends its open ports. RAW_UNAVAILABLE switches
+   * the scan to connect() and retries the batch that way.
    */
-  private scan(hosts: string[], ports: i32[]): string | null {
+  protected callBatch(hosts: string[], ports: i32[]): BatchFailure | null {
     let out = this.probe(hosts, ports);
     if (!out.ok && out.code == RAW_UNAVAILABLE && this.method == "syn") {
       this.method = "connect";
@@ -95,27 +90,10 @@ class SynScanner extends PluginModule {
       out = this.probe(hosts, ports);
     }
     if (!out.ok) {
-      if (out.code != SCOPE_ERROR) {
-        const op: string = this.method == "syn" ? "net.syn.scan" : "net.tcp.probe";
-        return op + " failed: " + out.error;
-      }
-      if (hosts.length > 1) {
-        for (let h = 0; h < hosts.length; h++) {
-          const err = this.scan([hosts[h]], ports);
-          if (err !== null) return err;
-        }
-        return null;
-      }
-      this.outOfScope++;
-      logWarn("skipping " + hosts[0] + ": " + out.error);
-      return null;
+      const op: string = this.method == "syn" ? "net.syn.scan" : "net.tcp.probe";
+      return new BatchFailure(out.code, op + " failed: " + out.error, out.error);
     }
-    // Append after every batch so grabbers downstream start on the first open ports.
-    if (out.open.len() > 0) {
-      const w = contextSet("open_ports", out.open, true);
-      if (!w.ok) return "writing open_ports failed: " + w.code + ": " + w.message;
-    }
-    return null;
+    return appendRecords("open_ports", out.open);
   }
 
   /** One host call by the current method. */

@@ -5,12 +5,14 @@
  */
 
 import {
-  PluginModule,
+  BatchScanModule,
+  BatchFailure,
   ExecuteContext,
   register,
-  contextSet,
+  appendRecords,
+  writePlanSummary,
+  portsSpecError,
   logDebug,
-  logWarn,
   selectPorts,
   scanHosts,
   tcpScan,
@@ -20,22 +22,20 @@ import {
   TcpBatch,
   TcpProbe,
   TcpResult,
-  SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
 import { Tally } from "./tally";
 
 export * from "../../../sdk/assemblyscript/exports";
 
-class TcpConnectScanner extends PluginModule {
+class TcpConnectScanner extends BatchScanModule {
   private tally: Tally = new Tally();
-  private outOfScope: i32 = 0;
   private timeout: i32 = 1000;
   private retries: i32 = 0;
 
   execute(ctx: ExecuteContext): string | null {
     const spec = ctx.config.getStr("ports", "");
     const ports = selectPorts(spec, <i32>ctx.config.getInt("top_ports", 0), "tcp");
-    if (ports === null) return "invalid ports spec \"" + spec + "\" (expected e.g. \"22,80,8000-8100\" or \"-\")";
+    if (ports === null) return portsSpecError(spec);
     this.timeout = <i32>ctx.config.getInt("connect_timeout_ms", 1000);
     this.retries = <i32>ctx.config.getInt("retries", 0);
     const batchSize = <i32>ctx.config.getInt("batch_size", 4096);
@@ -43,55 +43,27 @@ class TcpConnectScanner extends PluginModule {
     const targets = scanHosts(true);
     const plan = new BatchPlan(targets.hosts, ports, batchSize);
     this.tally = new Tally();
-    this.outOfScope = 0;
     const batches = plan.count();
     logDebug("scanning " + plan.hosts.length.toString() + " host(s) x " + ports.length.toString() + " port(s) in " + batches.toString() + " batch(es)");
 
-    for (let i = 0; i < batches; i++) {
-      const err = this.scan(plan.hostsAt(i), plan.portsAt(i));
-      if (err !== null) return "batch " + (i + 1).toString() + " of " + batches.toString() + ": " + err;
-    }
+    const err = this.runBatches(plan, true);
+    if (err !== null) return err;
 
-    ctx.summary.setInt("hosts", plan.hosts.length);
-    if (targets.down > 0) ctx.summary.setInt("hosts_down", targets.down);
-    ctx.summary.setInt("ports", ports.length).setInt("batches", batches);
+    writePlanSummary(ctx.summary, targets, plan);
     this.tally.writeSummary(ctx.summary);
-    if (this.outOfScope > 0) ctx.summary.setInt("hosts_out_of_scope", this.outOfScope);
+    this.writeOutOfScope(ctx.summary);
     return null;
   }
 
-  /**
-   * One host call, its open ports appended to the context. A scope refusal
-   * (a name that resolved outside the scan's targets) skips that host and
-   * goes on; a refusal of a multi-host batch is retried host by host so one
-   * bad name does not cost its neighbours. Any other failure (no grant, a
-   * limit) ends the scan with that error.
-   */
-  private scan(hosts: string[], ports: i32[]): string | null {
+  /** One host call, filtered ports retried, its open ports appended to the context. */
+  protected callBatch(hosts: string[], ports: i32[]): BatchFailure | null {
     const batch: TcpBatch = tcpScan(hosts, ports, this.timeout);
-    if (!batch.ok) {
-      if (batch.code != SCOPE_ERROR) return "net.tcp.probe failed: " + batch.error;
-      if (hosts.length > 1) {
-        for (let h = 0; h < hosts.length; h++) {
-          const err = this.scan([hosts[h]], ports);
-          if (err !== null) return err;
-        }
-        return null;
-      }
-      this.outOfScope++;
-      logWarn("skipping " + hosts[0] + ": " + batch.error);
-      return null;
-    }
+    if (!batch.ok) return new BatchFailure(batch.code, "net.tcp.probe failed: " + batch.error, batch.error);
     const open = JsonValue.arr();
     const silent = this.settle(batch.results, open, this.retries > 0);
     const err = this.retry(silent, open);
-    if (err !== null) return err;
-    // Append after every batch so grabbers downstream start on the first open ports.
-    if (open.len() > 0) {
-      const w = contextSet("open_ports", open, true);
-      if (!w.ok) return "writing open_ports failed: " + w.code + ": " + w.message;
-    }
-    return null;
+    if (err !== null) return BatchFailure.fatal(err);
+    return appendRecords("open_ports", open);
   }
 
   /** Counts final answers into the tally (open ones into `open`); returns the filtered ones when they get another try. */

@@ -9,12 +9,12 @@
  */
 
 import {
-  PluginModule,
+  BatchScanModule,
+  BatchFailure,
   ExecuteContext,
   register,
-  contextSet,
+  appendRecords,
   logInfo,
-  logWarn,
   parsePortSpec,
   scanHosts,
   synScan,
@@ -23,20 +23,18 @@ import {
   JsonValue,
   ScanOptions,
   RAW_UNAVAILABLE,
-  SCOPE_ERROR,
 } from "../../../sdk/assemblyscript/index";
 import { Liveness, connectHow } from "./liveness";
 
 export * from "../../../sdk/assemblyscript/exports";
 
-class TcpProbeDiscovery extends PluginModule {
+class TcpProbeDiscovery extends BatchScanModule {
   private method: string = "auto";
   private options: ScanOptions = new ScanOptions();
   private timeoutMs: i32 = 1000;
   private fallback: string = "";
   private up: i32 = 0;
   private down: i32 = 0;
-  private outOfScope: i32 = 0;
 
   execute(ctx: ExecuteContext): string | null {
     const spec = ctx.config.getStr("probe_ports", "443,80,22,445,3389");
@@ -52,19 +50,16 @@ class TcpProbeDiscovery extends PluginModule {
     this.fallback = "";
     this.up = 0;
     this.down = 0;
-    this.outOfScope = 0;
 
     const hosts = scanHosts(false).hosts;
     const plan = new BatchPlan(hosts, ports, <i32>ctx.config.getInt("batch_size", 16384));
-    for (let i = 0; i < plan.count(); i++) {
-      const err = this.probe(plan.hostsAt(i), plan.portsAt(i));
-      if (err !== null) return err;
-    }
+    const err = this.runBatches(plan, false);
+    if (err !== null) return err;
 
     ctx.summary.setStr("method", this.method == "connect" ? "tcp-connect" : "tcp-syn");
     if (this.fallback.length > 0) ctx.summary.setStr("fallback", this.fallback);
     ctx.summary.setInt("hosts", hosts.length).setInt("ports", ports.length).setInt("up", this.up).setInt("down", this.down);
-    if (this.outOfScope > 0) ctx.summary.setInt("hosts_out_of_scope", this.outOfScope);
+    this.writeOutOfScope(ctx.summary);
     return null;
   }
 
@@ -73,7 +68,7 @@ class TcpProbeDiscovery extends PluginModule {
    * span batches (a port list longer than batch_size) gets a record per
    * batch; any alive record makes it up.
    */
-  private probe(hosts: string[], ports: i32[]): string | null {
+  protected callBatch(hosts: string[], ports: i32[]): BatchFailure | null {
     const live = new Liveness();
     let code = "";
     let error = "";
@@ -106,19 +101,7 @@ class TcpProbeDiscovery extends PluginModule {
         error = "net.tcp.probe failed: " + b.error;
       }
     }
-    if (code.length > 0) {
-      if (code != SCOPE_ERROR) return error;
-      if (hosts.length == 1) {
-        this.outOfScope++;
-        logWarn("skipping " + hosts[0] + ": " + error);
-        return null;
-      }
-      for (let h = 0; h < hosts.length; h++) {
-        const err = this.probe([hosts[h]], ports);
-        if (err !== null) return err;
-      }
-      return null;
-    }
+    if (code.length > 0) return new BatchFailure(code, error, error);
     const method: string = this.method == "connect" ? "tcp-connect" : "tcp-syn";
     const records = JsonValue.arr();
     for (let i = 0; i < hosts.length; i++) {
@@ -127,8 +110,7 @@ class TcpProbeDiscovery extends PluginModule {
       else this.down++;
       records.push(live.record(h, method));
     }
-    const w = contextSet("discovered_hosts", records, true);
-    return w.ok ? null : "writing discovered_hosts failed: " + w.code + ": " + w.message;
+    return appendRecords("discovered_hosts", records);
   }
 }
 
