@@ -19,7 +19,6 @@
  */
 
 import type { Socket } from 'node:net';
-import { ErrorCode, PentoraError } from '../errors.ts';
 import {
   MAX_TCP_STEPS,
   MAX_UNTIL_BYTES,
@@ -105,23 +104,8 @@ export async function runTcpProbes(probes: readonly TcpProbe[], opts: TcpProbeOp
  * batches above maxProbes with a Limit error before allocating them.
  */
 export function expandTcpRequest(req: TcpProbeRequest, maxProbes: number): TcpProbe[] {
-  const r: unknown = req;
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw badRequest('the request must be an object');
-  const targets = req.targets === undefined ? [] : checkArray(req.targets, 'targets');
-  const ports = req.ports === undefined ? [] : checkArray(req.ports, 'ports');
-  const explicit = req.probes === undefined ? [] : checkArray(req.probes, 'probes');
-  if ((targets.length === 0) !== (ports.length === 0)) throw badRequest('targets and ports must be given together');
+  const { hosts, ports: portNumbers, explicit } = checks.batch(req, maxProbes);
   if (req.connect_timeout_ms !== undefined) checkMs(req.connect_timeout_ms, 'connect_timeout_ms');
-  const count = targets.length * ports.length + explicit.length;
-  if (count === 0) throw badRequest('no probes: give targets and ports, or probes');
-  if (count > maxProbes) {
-    throw new PentoraError(ErrorCode.Limit, `net.tcp.probe: ${count} probes in one call, more than the limit of ${maxProbes}`, {
-      count,
-      limit: maxProbes,
-    });
-  }
-  const hosts = targets.map((t, i) => checkHost(t, `targets[${i}]`));
-  const portNumbers = ports.map((p, i) => checkPort(p, `ports[${i}]`));
   const payload = req.payload_b64 === undefined ? undefined : checkBase64(req.payload_b64, 'payload_b64');
   const read = req.read === undefined ? undefined : checkRead(req.read, 'read');
   if ((req as { steps?: unknown }).steps !== undefined) throw badRequest('steps are given per probe (probes[i].steps), not for targets x ports');

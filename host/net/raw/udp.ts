@@ -26,7 +26,6 @@
  */
 
 import dgram from 'node:dgram';
-import { ErrorCode, PentoraError } from '../../errors.ts';
 import type { RawScanStats, UdpPortState, UdpProbe, UdpProbeRequest, UdpProbeResult } from '../../hostcalls/types.ts';
 import { Semaphore, type TokenBucket } from '../rate-limit.ts';
 import type { Scope } from '../scope.ts';
@@ -38,7 +37,6 @@ import { runBounded } from '../bounded.ts';
 // Request shape checks shared with the other network host calls (request-checks.ts).
 const checks = requestChecks('net.udp.probe');
 const badRequest = checks.bad;
-const checkArray = checks.array;
 const checkHost = checks.host;
 const checkPort = checks.port;
 const checkPayload = (v: unknown, where: string): string => checks.base64(v, where, MAX_UDP_PAYLOAD);
@@ -215,17 +213,7 @@ function probeOne(address: string, port: number, payload: Buffer, o: OneOptions)
  * probes), validating every field a guest could have got wrong.
  */
 export function expandUdpRequest(req: UdpProbeRequest, maxProbes: number): UdpProbe[] {
-  const r: unknown = req;
-  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw badRequest('the request must be an object');
-  const targets = req.targets === undefined ? [] : checkArray(req.targets, 'targets');
-  const ports = req.ports === undefined ? [] : checkArray(req.ports, 'ports');
-  const explicit = req.probes === undefined ? [] : checkArray(req.probes, 'probes');
-  if ((targets.length === 0) !== (ports.length === 0)) throw badRequest('targets and ports must be given together');
-  const count = targets.length * ports.length + explicit.length;
-  if (count === 0) throw badRequest('no probes: give targets and ports, or probes');
-  if (count > maxProbes) throw new PentoraError(ErrorCode.Limit, `net.udp.probe: ${count} probes in one call, more than the limit of ${maxProbes}`, { count, limit: maxProbes });
-  const hosts = targets.map((t, i) => checkHost(t, `targets[${i}]`));
-  const portNumbers = ports.map((p, i) => checkPort(p, `ports[${i}]`));
+  const { hosts, ports: portNumbers, explicit } = checks.batch(req, maxProbes);
   const payload = req.payload_b64 === undefined ? undefined : checkPayload(req.payload_b64, 'payload_b64');
   const out: UdpProbe[] = [];
   for (const host of hosts) for (const port of portNumbers) out.push(payload === undefined ? { host, port } : { host, port, payload_b64: payload });
